@@ -1,0 +1,22 @@
+"""Root URL configuration: the API, its OpenAPI schema and docs page, and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.exceptions import json_not_found
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SpectacularAPIView.as_view()),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema")),
+    path("admin/", admin.site.urls),
+    # Anything else is an unknown route: JSON 404, in debug mode too.
+    re_path(r"^", json_not_found),
+]
+
+handler400 = "core.exceptions.json_bad_request"
+handler404 = "core.exceptions.json_not_found"
+handler500 = "core.exceptions.json_server_error"

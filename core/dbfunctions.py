@@ -1,0 +1,32 @@
+"""Django expressions for the SQL functions of sql/ (credit_today, loan calendar)."""
+
+from __future__ import annotations
+
+from django.db.models import DateField, Func, IntegerField, Value
+
+
+class CreditToday(Func):
+    """credit_today(): today's date in DJANGO_TIME_ZONE, as SQL sees it."""
+
+    function = "credit_today"
+    arity = 0
+    output_field = DateField()
+
+
+class LoanEndDate(Func):
+    """loan_end_date(start, months): start + months calendar months, month-end clamped."""
+
+    function = "loan_end_date"
+    arity = 2
+    output_field = DateField()
+
+    def __init__(self, start, months: int, **extra):
+        super().__init__(start, Value(months, output_field=IntegerField()), **extra)
+
+
+class LoanInstallmentsDue(Func):
+    """loan_installments_due(start, tenure, as_of): installments fallen due by as_of."""
+
+    function = "loan_installments_due"
+    arity = 3
+    output_field = IntegerField()

@@ -1,0 +1,1 @@
+"""Business logic as plain typed functions; views, tasks and commands call these."""

@@ -1,0 +1,153 @@
+"""The loan decision (SPEC §5): slab by credit score, affordability, credit limit.
+
+`decide` is pure: it takes a customer's credit profile and a request and returns a typed
+decision that names every rule that failed, with the numbers behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.services import credit_score
+from core.services.credit_score import CreditProfile
+from core.services.emi import monthly_installment
+from core.services.errors import CustomerNotFound
+
+# Share of the monthly salary that all EMIs together may take (equal is allowed).
+MAX_EMI_SHARE_OF_SALARY = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class LoanRequest:
+    customer_id: int
+    loan_amount: Decimal
+    interest_rate: Decimal
+    tenure: int
+
+
+@dataclass(frozen=True)
+class Slab:
+    """Scores from min_score up (to the next slab) need at least min_rate; None = no loans."""
+
+    min_score: int
+    label: str
+    min_rate: Decimal | None
+
+
+# Highest first. A score > 50 gets any rate; 30-50 needs 12 %; 10-29 needs 16 %; < 10 declined.
+SLABS: tuple[Slab, ...] = (
+    Slab(min_score=51, label="above 50", min_rate=Decimal("0")),
+    Slab(min_score=30, label="30-50", min_rate=Decimal("12")),
+    Slab(min_score=10, label="10-29", min_rate=Decimal("16")),
+    Slab(min_score=-1, label="below 10", min_rate=None),
+)
+
+
+def slab_for(score: int) -> Slab:
+    return next(slab for slab in SLABS if score >= slab.min_score)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One failed rule: a stable code for programs and a sentence with the numbers for people."""
+
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    customer_id: int
+    approved: bool
+    credit_score: int
+    interest_rate: Decimal
+    corrected_interest_rate: Decimal
+    tenure: int
+    loan_amount: Decimal
+    monthly_installment: Decimal
+    reasons: tuple[Reason, ...]
+
+    @property
+    def message(self) -> str:
+        if self.approved:
+            return "Loan approved."
+        return "Loan not approved: " + "; ".join(reason.message for reason in self.reasons) + "."
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _rate(value: Decimal) -> str:
+    return f"{value.normalize():f}%"
+
+
+def decide(profile: CreditProfile, request: LoanRequest) -> Decision:
+    """Apply the rules of SPEC §5 to one request. Pure: no I/O."""
+    score = profile.credit_score
+    slab = slab_for(score)
+    reasons: list[Reason] = []
+
+    corrected_rate = request.interest_rate
+    if slab.min_rate is None:
+        reasons.append(
+            Reason("credit_score", f"credit score {score} is below 10, so no loan is offered")
+        )
+    elif request.interest_rate < slab.min_rate:
+        corrected_rate = slab.min_rate
+        reasons.append(
+            Reason(
+                "interest_rate",
+                f"interest rate {_rate(request.interest_rate)} is below {_rate(slab.min_rate)}, "
+                f"the minimum for credit score {score} (slab {slab.label}); "
+                f"the offer is {_rate(slab.min_rate)}",
+            )
+        )
+
+    emi = monthly_installment(request.loan_amount, corrected_rate, request.tenure)
+    total_emis = profile.current_emis + emi
+    emi_ceiling = profile.monthly_salary * MAX_EMI_SHARE_OF_SALARY
+    if total_emis > emi_ceiling:
+        share = (total_emis / profile.monthly_salary * 100).quantize(Decimal("0.1"))
+        reasons.append(
+            Reason(
+                "affordability",
+                f"EMIs would take {share}% of the monthly salary: current EMIs "
+                f"{_money(profile.current_emis)} + this loan's {_money(emi)} = "
+                f"{_money(total_emis)}, above 50% of {_money(profile.monthly_salary)} "
+                f"= {_money(emi_ceiling)}",
+            )
+        )
+
+    total_debt = profile.current_debt + request.loan_amount
+    if total_debt > profile.approved_limit:
+        reasons.append(
+            Reason(
+                "credit_limit",
+                f"current debt {_money(profile.current_debt)} + this loan "
+                f"{_money(request.loan_amount)} = {_money(total_debt)} exceeds the approved "
+                f"limit {_money(profile.approved_limit)}",
+            )
+        )
+
+    return Decision(
+        customer_id=request.customer_id,
+        approved=not reasons,
+        credit_score=score,
+        interest_rate=request.interest_rate,
+        corrected_interest_rate=corrected_rate,
+        tenure=request.tenure,
+        loan_amount=request.loan_amount,
+        monthly_installment=emi,
+        reasons=tuple(reasons),
+    )
+
+
+def check_eligibility(request: LoanRequest) -> Decision:
+    """Decide on a request against the customer's current credit profile (read-only)."""
+    profile = credit_score.get_credit_profile(request.customer_id)
+    if profile is None:
+        raise CustomerNotFound(request.customer_id)
+    return decide(profile, request)
+

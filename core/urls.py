@@ -1,0 +1,39 @@
+"""API routes: each path answers with and without a trailing slash, never with a redirect."""
+
+from __future__ import annotations
+
+from django.urls import path, register_converter
+
+from core import views
+
+
+class IdConverter:
+    """A positive id that fits PostgreSQL's bigint; anything else is not a route (404)."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > 2**63 - 1:
+            raise ValueError("id out of range")
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+
+def _both(route: str, view, name: str) -> list:
+    return [path(route, view, name=name), path(f"{route}/", view, name=f"{name}-slash")]
+
+
+urlpatterns = [
+    *_both("register", views.RegisterView.as_view(), "register"),
+    *_both("check-eligibility", views.CheckEligibilityView.as_view(), "check-eligibility"),
+    *_both("create-loan", views.CreateLoanView.as_view(), "create-loan"),
+    *_both("view-loan/<id:loan_id>", views.ViewLoanView.as_view(), "view-loan"),
+    *_both("view-loans/<id:customer_id>", views.ViewLoansView.as_view(), "view-loans"),
+    *_both("health", views.HealthView.as_view(), "health"),
+]

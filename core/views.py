@@ -1,0 +1,111 @@
+"""HTTP endpoints: parse the request, call one service, render the answer."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core import serializers as s
+from core.services import customers, eligibility, health, loans
+
+_ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Invalid or malformed input."),
+    415: OpenApiResponse(s.ErrorSerializer, description="The body is not JSON."),
+    503: OpenApiResponse(s.ErrorSerializer, description="The database is unreachable."),
+}
+_NOT_FOUND = {404: OpenApiResponse(s.ErrorSerializer, description="Unknown id.")}
+
+
+def _id_parameter(name: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.INT64, OpenApiParameter.PATH)
+
+
+def _parse(serializer_class, request: Request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+class RegisterView(APIView):
+    @extend_schema(
+        operation_id="register",
+        request=s.RegisterRequestSerializer,
+        responses={
+            201: s.RegisterResponseSerializer,
+            409: OpenApiResponse(s.ErrorSerializer, description="Phone number taken."),
+            **_ERRORS,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = _parse(s.RegisterRequestSerializer, request).to_new_customer()
+        customer = customers.register_customer(data)
+        return Response(s.RegisterResponseSerializer(customer).data, status=201)
+
+
+class CheckEligibilityView(APIView):
+    @extend_schema(
+        operation_id="check_eligibility",
+        request=s.LoanRequestSerializer,
+        responses={200: s.EligibilityResponseSerializer, **_NOT_FOUND, **_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
+        decision = eligibility.check_eligibility(loan_request)
+        return Response(s.EligibilityResponseSerializer(decision).data)
+
+
+class CreateLoanView(APIView):
+    @extend_schema(
+        operation_id="create_loan",
+        request=s.LoanRequestSerializer,
+        responses={
+            201: OpenApiResponse(s.CreateLoanResponseSerializer, description="Approved."),
+            200: OpenApiResponse(s.CreateLoanResponseSerializer, description="Declined."),
+            **_NOT_FOUND,
+            **_ERRORS,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
+        outcome = loans.create_loan(loan_request)
+        status = 201 if outcome.loan_id is not None else 200
+        return Response(s.CreateLoanResponseSerializer(outcome).data, status=status)
+
+
+class ViewLoanView(APIView):
+    @extend_schema(
+        operation_id="view_loan",
+        parameters=[_id_parameter("loan_id")],
+        responses={200: s.LoanDetailSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
+    )
+    def get(self, request: Request, loan_id: int) -> Response:
+        return Response(s.LoanDetailSerializer(loans.get_loan(loan_id)).data)
+
+
+class ViewLoansView(APIView):
+    @extend_schema(
+        operation_id="view_loans",
+        parameters=[_id_parameter("customer_id")],
+        responses={200: s.LoanListItemSerializer(many=True), **_NOT_FOUND, 503: _ERRORS[503]},
+    )
+    def get(self, request: Request, customer_id: int) -> Response:
+        rows = loans.active_loans_of(customer_id)
+        return Response(s.LoanListItemSerializer(rows, many=True).data)
+
+
+class HealthView(APIView):
+    @extend_schema(
+        operation_id="health",
+        responses={200: s.HealthSerializer, 503: s.HealthSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        report = health.check_health()
+        body = {
+            "status": "ok" if report.ok else "degraded",
+            "database": "ok" if report.database else "down",
+            "broker": "ok" if report.broker else "down",
+        }
+        return Response(s.HealthSerializer(body).data, status=200 if report.ok else 503)

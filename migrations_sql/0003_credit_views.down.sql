@@ -1,0 +1,2 @@
+DROP VIEW IF EXISTS customer_credit_scores;
+DROP VIEW IF EXISTS customer_credit_features;
