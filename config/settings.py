@@ -143,7 +143,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Serve app static files straight from the packages too, so local runs need no collectstatic.
+WHITENOISE_USE_FINDERS = True
 
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

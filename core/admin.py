@@ -7,7 +7,14 @@ from core.models import Customer, Loan
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("customer_id", "first_name", "last_name", "age", "approved_limit", "current_debt")
+    list_display = (
+        "customer_id",
+        "first_name",
+        "last_name",
+        "age",
+        "approved_limit",
+        "current_debt",
+    )
     search_fields = ("first_name", "last_name")
     readonly_fields = ("current_debt",)
 

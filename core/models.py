@@ -24,7 +24,9 @@ def _trigger_body(name: str) -> str:
 
 
 class Customer(models.Model):
-    customer_id = models.BigAutoField(primary_key=True, db_comment="Customer number (identity; file ids are kept).")
+    customer_id = models.BigAutoField(
+        primary_key=True, db_comment="Customer number (identity; file ids are kept)."
+    )
     first_name = models.CharField(max_length=100, db_comment="Given name, non-blank.")
     last_name = models.CharField(max_length=100, db_comment="Family name, non-blank.")
     phone_number = models.CharField(
@@ -32,9 +34,20 @@ class Customer(models.Model):
     )
     age = models.SmallIntegerField(db_comment="Age in years, 18-100.")
     monthly_salary = models.DecimalField(**MONEY, db_comment="Monthly income, > 0.")
-    approved_limit = models.DecimalField(**MONEY, db_comment="Credit limit: 36 x monthly salary rounded to the nearest lakh at registration; as given for loaded customers.")
+    approved_limit = models.DecimalField(
+        **MONEY,
+        db_comment=(
+            "Credit limit: 36 x monthly salary rounded to the nearest lakh at registration;"
+            " as given for loaded customers."
+        ),
+    )
     # Written by the loans triggers only (a guard trigger refuses any other writer).
-    current_debt = models.DecimalField(**MONEY, default=0, db_default=0, db_comment="Sum of loan_amount over active loans; written by the loans triggers only.")
+    current_debt = models.DecimalField(
+        **MONEY,
+        default=0,
+        db_default=0,
+        db_comment="Sum of loan_amount over active loans; written by the loans triggers only.",
+    )
 
     class Meta:
         db_table = "customers"
@@ -89,17 +102,34 @@ class Loan(models.Model):
         db_constraint=False,
         db_index=False,
         related_name="loans",
-        db_comment="The borrower (customers.customer_id); deleting a customer with loans is refused.",
+        db_comment=(
+            "The borrower (customers.customer_id); deleting a customer with loans is refused."
+        ),
     )
-    source_loan_id = models.BigIntegerField(null=True, blank=True, db_comment="Loan ID in the loan spreadsheet; null for loans made through the API.")
+    source_loan_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        db_comment="Loan ID in the loan spreadsheet; null for loans made through the API.",
+    )
     loan_amount = models.DecimalField(**MONEY, db_comment="Principal, > 0.")
-    interest_rate = models.DecimalField(**RATE, db_comment="Annual interest rate in percent, 0-100.")
+    interest_rate = models.DecimalField(
+        **RATE, db_comment="Annual interest rate in percent, 0-100."
+    )
     tenure = models.SmallIntegerField(db_comment="Number of monthly installments, 1-600.")
     monthly_installment = models.DecimalField(**MONEY, db_comment="EMI: the monthly payment, > 0.")
-    emis_paid_on_time = models.SmallIntegerField(default=0, db_comment="Installments paid on time, 0..tenure.")
+    emis_paid_on_time = models.SmallIntegerField(
+        default=0, db_comment="Installments paid on time, 0..tenure."
+    )
     start_date = models.DateField(db_comment="Date of approval.")
-    end_date = models.DateField(db_comment="start_date + tenure months, month-end clamped: the last installment.")
-    is_active = models.BooleanField(db_comment="True while installments remain (end_date > today); the daily sweep closes matured loans.")
+    end_date = models.DateField(
+        db_comment="start_date + tenure months, month-end clamped: the last installment."
+    )
+    is_active = models.BooleanField(
+        db_comment=(
+            "True while installments remain (end_date > today);"
+            " the daily sweep closes matured loans."
+        )
+    )
 
     class Meta:
         db_table = "loans"
@@ -199,12 +229,15 @@ class CustomerCreditFeatures(models.Model):
     approved_volume = models.DecimalField(max_digits=20, decimal_places=2)
     current_debt = models.DecimalField(**MONEY)
     current_emis = models.DecimalField(max_digits=20, decimal_places=2)
-    approved_limit = models.DecimalField(**MONEY, db_comment="Credit limit: 36 x monthly salary rounded to the nearest lakh at registration; as given for loaded customers.")
-    monthly_salary = models.DecimalField(**MONEY, db_comment="Monthly income, > 0.")
+    approved_limit = models.DecimalField(**MONEY)
+    monthly_salary = models.DecimalField(**MONEY)
 
     class Meta:
         managed = False
         db_table = "customer_credit_features"
+
+    def __str__(self) -> str:
+        return f"Credit features of customer #{self.pk}"
 
 
 class CustomerCreditScore(models.Model):
@@ -226,3 +259,6 @@ class CustomerCreditScore(models.Model):
     class Meta:
         managed = False
         db_table = "customer_credit_scores"
+
+    def __str__(self) -> str:
+        return f"Credit score {self.credit_score} of customer #{self.pk}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -159,7 +158,9 @@ class CreateLoanResponseSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField(source="decision.customer_id")
     loan_approved = serializers.BooleanField(source="decision.approved")
     message = serializers.CharField(source="decision.message")
-    monthly_installment = NumberField(max_digits=20, decimal_places=2, source="decision.monthly_installment")
+    monthly_installment = NumberField(
+        max_digits=20, decimal_places=2, source="decision.monthly_installment"
+    )
     interest_rate = rate_field(source="decision.corrected_interest_rate")
     credit_score = serializers.IntegerField(source="decision.credit_score")
     reasons = ReasonSerializer(many=True, source="decision.reasons")

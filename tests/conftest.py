@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pgtrigger
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
 from django.test import TransactionTestCase
+from django.test.testcases import LiveServerThread
 from rest_framework.test import APIClient
 
 from core.models import Customer, Loan
@@ -30,6 +32,19 @@ def _flush_through_truncate_guard():
     TransactionTestCase._fixture_teardown = teardown
     yield
     TransactionTestCase._fixture_teardown = original
+
+
+class _BackloggedWSGIServer(ThreadedWSGIServer):
+    # socketserver's default listen backlog of 5 resets bursts of simultaneous clients.
+    request_queue_size = 128
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_accepts_bursts():
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = _BackloggedWSGIServer
+    yield
+    LiveServerThread.server_class = original
 
 
 @pytest.fixture
@@ -54,8 +69,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
     year, month = divmod(day.month - 1 + months, 12)
     year += day.year
     month += 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
-            31, 31, 30, 31, 30, 31][month - 1]
+    last = [
+        31,
+        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
     return dt.date(year, month, min(day.day, last))
 
 
@@ -85,8 +112,11 @@ def make_loan(customer: Customer, *, start: dt.date, tenure: int = 12, **fields)
     }
     values.update(fields)
     return Loan.objects.create(
-        customer=customer, tenure=tenure, start_date=start,
-        end_date=add_months(start, tenure), **values,
+        customer=customer,
+        tenure=tenure,
+        start_date=start,
+        end_date=add_months(start, tenure),
+        **values,
     )
 
 

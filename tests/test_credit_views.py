@@ -29,7 +29,10 @@ def test_customer_without_loans_scores_sixty(pin_today):
     assert f.on_time_ratio is None
     assert (f.approved_volume, f.current_debt, f.current_emis) == (0, 0, 0)
     assert (s.repayment_points, s.history_points, s.activity_points, s.volume_points) == (
-        20, 0, 20, 20,
+        20,
+        0,
+        20,
+        20,
     )
     assert s.credit_score == 60
 
@@ -38,13 +41,31 @@ def test_features_and_components_on_a_crafted_history(pin_today):
     pin_today(TODAY)
     customer = make_customer(approved_limit=Decimal("1000000"))
     # Closed loan of 2023: all 12 installments due, 10 paid on time.
-    make_loan(customer, start=dt.date(2023, 1, 15), tenure=12, emis_paid_on_time=10,
-              loan_amount=Decimal("200000"), is_active=False)
+    make_loan(
+        customer,
+        start=dt.date(2023, 1, 15),
+        tenure=12,
+        emis_paid_on_time=10,
+        loan_amount=Decimal("200000"),
+        is_active=False,
+    )
     # This year's loans: 4 installments due (Mar..Jun 15), all paid; and one with none due yet.
-    make_loan(customer, start=dt.date(2025, 2, 15), tenure=24, emis_paid_on_time=4,
-              loan_amount=Decimal("300000"), monthly_installment=Decimal("13843.40"))
-    make_loan(customer, start=dt.date(2025, 5, 20), tenure=6, emis_paid_on_time=0,
-              loan_amount=Decimal("200000"), monthly_installment=Decimal("34318.21"))
+    make_loan(
+        customer,
+        start=dt.date(2025, 2, 15),
+        tenure=24,
+        emis_paid_on_time=4,
+        loan_amount=Decimal("300000"),
+        monthly_installment=Decimal("13843.40"),
+    )
+    make_loan(
+        customer,
+        start=dt.date(2025, 5, 20),
+        tenure=6,
+        emis_paid_on_time=0,
+        loan_amount=Decimal("200000"),
+        monthly_installment=Decimal("34318.21"),
+    )
     f = features(customer)
     assert (f.loans_taken, f.loans_active, f.emis_due, f.emis_paid_on_time) == (3, 2, 16, 14)
     assert f.on_time_ratio == Decimal("0.875")
@@ -73,8 +94,13 @@ def test_score_rounds_half_up(pin_today, debt, expected):
     # 40 (all paid) + 4 (one loan) + 15 (one this year) + 20 × (1 − debt/limit): 64.5 and 64.4
     pin_today(TODAY)
     customer = make_customer(approved_limit=Decimal("1000000"))
-    make_loan(customer, start=dt.date(2025, 1, 15), tenure=12, emis_paid_on_time=5,
-              loan_amount=Decimal(debt))
+    make_loan(
+        customer,
+        start=dt.date(2025, 1, 15),
+        tenure=12,
+        emis_paid_on_time=5,
+        loan_amount=Decimal(debt),
+    )
     assert score(customer).credit_score == expected
 
 

@@ -23,8 +23,9 @@ def profile(score: int, **overrides) -> CreditProfile:
 
 
 def request(amount="100000", rate="8", tenure=12) -> LoanRequest:
-    return LoanRequest(customer_id=1, loan_amount=Decimal(amount), interest_rate=Decimal(rate),
-                       tenure=tenure)
+    return LoanRequest(
+        customer_id=1, loan_amount=Decimal(amount), interest_rate=Decimal(rate), tenure=tenure
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,9 @@ def test_credit_limit_allows_equal_and_declines_above():
 def test_every_failed_rule_is_named():
     decision = decide(
         profile(
-            40, monthly_salary=Decimal("1000"), approved_limit=Decimal("1000"),
+            40,
+            monthly_salary=Decimal("1000"),
+            approved_limit=Decimal("1000"),
             current_debt=Decimal("500"),
         ),
         request(rate="5"),

@@ -43,9 +43,17 @@ def test_insert_update_delete_keep_current_debt(assert_debt_invariant):
 def test_bulk_statements_keep_current_debt(assert_debt_invariant):
     customers = [make_customer() for _ in range(5)]
     Loan.objects.bulk_create(
-        Loan(customer=c, loan_amount=Decimal(100 + i), interest_rate=Decimal("9"), tenure=12,
-             monthly_installment=Decimal("10"), emis_paid_on_time=0, start_date=START,
-             end_date=dt.date(2026, 1, 15), is_active=i % 3 != 0)
+        Loan(
+            customer=c,
+            loan_amount=Decimal(100 + i),
+            interest_rate=Decimal("9"),
+            tenure=12,
+            monthly_installment=Decimal("10"),
+            emis_paid_on_time=0,
+            start_date=START,
+            end_date=dt.date(2026, 1, 15),
+            is_active=i % 3 != 0,
+        )
         for i, c in enumerate(customers * 40)
     )
     assert_debt_invariant()
@@ -59,11 +67,15 @@ def test_bulk_statements_keep_current_debt(assert_debt_invariant):
 
 def test_direct_writes_to_current_debt_are_refused():
     customer = make_customer()
-    with pytest.raises(IntegrityError, match="maintained by the loans triggers"), \
-            transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="maintained by the loans triggers"),
+        transaction.atomic(),
+    ):
         Customer.objects.filter(pk=customer.pk).update(current_debt=Decimal("5"))
-    with pytest.raises(IntegrityError, match="maintained by the loans triggers"), \
-            transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="maintained by the loans triggers"),
+        transaction.atomic(),
+    ):
         make_customer(current_debt=Decimal("5"))
     # Other columns stay writable.
     Customer.objects.filter(pk=customer.pk).update(first_name="Renamed")
@@ -71,8 +83,11 @@ def test_direct_writes_to_current_debt_are_refused():
 
 def test_truncate_of_loans_is_refused():
     make_loan(make_customer(), start=START)
-    with pytest.raises(IntegrityError, match="TRUNCATE of loans is refused"), \
-            transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(IntegrityError, match="TRUNCATE of loans is refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("TRUNCATE loans")
     assert Loan.objects.count() == 1
 
@@ -80,8 +95,11 @@ def test_truncate_of_loans_is_refused():
 def test_deleting_a_customer_with_loans_is_refused_by_the_database():
     customer = make_customer()
     make_loan(customer, start=START)
-    with pytest.raises(IntegrityError, match="loans_customer_id_fkey"), \
-            transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(IntegrityError, match="loans_customer_id_fkey"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM customers WHERE customer_id = %s", [customer.pk])
 
 
@@ -119,8 +137,7 @@ def test_customer_constraints(fields, constraint):
 
 def test_phone_number_is_unique():
     make_customer(phone_number="9876543210")
-    with pytest.raises(IntegrityError, match="customers_phone_number_unique"), \
-            transaction.atomic():
+    with pytest.raises(IntegrityError, match="customers_phone_number_unique"), transaction.atomic():
         make_customer(phone_number="9876543210")
 
 
@@ -142,9 +159,15 @@ LOAN_VIOLATIONS = [
 def test_loan_constraints(fields, constraint):
     customer = make_customer()
     values = {
-        "customer_id": customer.pk, "loan_amount": Decimal("100"), "interest_rate": Decimal("5"),
-        "tenure": 12, "monthly_installment": Decimal("9"), "emis_paid_on_time": 0,
-        "start_date": START, "end_date": dt.date(2026, 1, 15), "is_active": True,
+        "customer_id": customer.pk,
+        "loan_amount": Decimal("100"),
+        "interest_rate": Decimal("5"),
+        "tenure": 12,
+        "monthly_installment": Decimal("9"),
+        "emis_paid_on_time": 0,
+        "start_date": START,
+        "end_date": dt.date(2026, 1, 15),
+        "is_active": True,
     }
     values.update(fields)
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
@@ -163,6 +186,8 @@ def test_source_loan_id_is_unique_per_customer():
     make_loan(b, start=START, source_loan_id=42)  # the same file id for another customer
     make_loan(a, start=START)  # API loans have none
     make_loan(a, start=START)
-    with pytest.raises(IntegrityError, match="loans_customer_source_loan_unique"), \
-            transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="loans_customer_source_loan_unique"),
+        transaction.atomic(),
+    ):
         make_loan(a, start=START, source_loan_id=42)

@@ -150,4 +150,3 @@ def check_eligibility(request: LoanRequest) -> Decision:
     if profile is None:
         raise CustomerNotFound(request.customer_id)
     return decide(profile, request)
-

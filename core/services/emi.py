@@ -9,7 +9,9 @@ CENT = Decimal("0.01")
 _WORKING_PRECISION = 60
 
 
-def monthly_installment(principal: Decimal, annual_rate_percent: Decimal, tenure_months: int) -> Decimal:
+def monthly_installment(
+    principal: Decimal, annual_rate_percent: Decimal, tenure_months: int
+) -> Decimal:
     """EMI = P·r·(1+r)^n / ((1+r)^n − 1) with r = annual_rate_percent / 1200; P/n when r = 0.
 
     The result is rounded once, to 0.01, half up; everything before is exact to 60 digits.
