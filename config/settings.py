@@ -40,10 +40,20 @@ def _read(name: str, default: str | None = None) -> str | None:
     return value
 
 
-try:
-    DEBUG = env.bool("DJANGO_DEBUG", default=False)
-except ValueError as exc:
-    raise ImproperlyConfigured(f"DJANGO_DEBUG must be true or false: {exc}") from exc
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def _flag(name: str, default: bool) -> bool:
+    """A strict boolean: a typo stops start-up instead of silently meaning false."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE | _FALSE:
+        return raw in _TRUE
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+DEBUG = _flag("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = _read("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
@@ -55,6 +65,14 @@ if not SECRET_KEY:
     # Debug runs without a configured key get a throw-away one: sessions do not survive restarts.
     SECRET_KEY = secrets.token_urlsafe(50)
 
+# DJANGO_HTTPS=true is the production profile: the service sits behind a TLS-terminating
+# proxy; cookies are secure, HTTP is redirected (except /health), HSTS is sent.
+HTTPS = _flag("DJANGO_HTTPS", default=False)
+
+if HTTPS and not env.str("DJANGO_ALLOWED_HOSTS", default=""):
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS is required when DJANGO_HTTPS is true (list the public host names)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
@@ -209,5 +227,16 @@ LOGGING = {
 
 # --- Security -------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^health/?$"]  # container and load-balancer probes speak plain HTTP
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+CSRF_FAILURE_VIEW = "core.exceptions.json_csrf_failure"

@@ -30,4 +30,6 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from core import schema  # noqa: F401  (registers the OpenAPI field extensions)
+
         post_migrate.connect(_store_time_zone, sender=self)

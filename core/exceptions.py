@@ -7,6 +7,7 @@ import logging
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -81,6 +82,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
+@csrf_exempt
 def json_not_found(request, exception=None) -> JsonResponse:
     """handler404: unknown routes answer JSON too."""
     return JsonResponse(error_body(404, "not_found", "No such route."), status=404)
@@ -93,3 +95,8 @@ def json_server_error(request) -> JsonResponse:
 
 def json_bad_request(request, exception=None) -> JsonResponse:
     return JsonResponse(error_body(400, "bad_request", "Bad request."), status=400)
+
+
+def json_csrf_failure(request, reason: str = "") -> JsonResponse:
+    """CSRF_FAILURE_VIEW: only the admin's forms use CSRF; answer JSON like everything else."""
+    return JsonResponse(error_body(403, "csrf_failed", "CSRF verification failed."), status=403)

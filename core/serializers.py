@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN
-from core.services.customers import MAX_MONEY, NewCustomer, approved_limit_for
+from core.services.customers import MAX_MONTHLY_INCOME, NewCustomer
 from core.services.eligibility import LoanRequest
 
 MAX_ID = 2**63 - 1
@@ -28,6 +28,17 @@ class StrictIntegerField(serializers.IntegerField):
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string: numbers and booleans are not silently turned into text."""
+
+    default_error_messages = {"invalid": "A JSON string is required."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
 
@@ -92,18 +103,12 @@ class PhoneNumberField(serializers.Field):
 
 
 class RegisterRequestSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = StrictCharField(max_length=100)
+    last_name = StrictCharField(max_length=100)
     age = StrictIntegerField(min_value=18, max_value=100)
-    monthly_income = money_field(min_value=Decimal("0.01"))
+    # Capped so that the approved limit (36 × income) fits a money column.
+    monthly_income = money_field(min_value=Decimal("0.01"), max_value=MAX_MONTHLY_INCOME)
     phone_number = PhoneNumberField()
-
-    def validate_monthly_income(self, value: Decimal) -> Decimal:
-        if approved_limit_for(value) > MAX_MONEY:
-            raise serializers.ValidationError(
-                "Too large: the approved limit (36 × income) would exceed 999,999,999,999.99."
-            )
-        return value
 
     def to_new_customer(self) -> NewCustomer:
         return NewCustomer(**self.validated_data)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.services.customers import approved_limit_for
+from core.services.customers import MAX_MONEY, MAX_MONTHLY_INCOME, approved_limit_for
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,8 @@ from core.services.customers import approved_limit_for
 )
 def test_approved_limit_rounding(income, limit):
     assert approved_limit_for(Decimal(income)) == Decimal(limit)
+
+
+def test_max_monthly_income_is_the_largest_whose_limit_fits():
+    assert approved_limit_for(MAX_MONTHLY_INCOME) <= MAX_MONEY
+    assert approved_limit_for(MAX_MONTHLY_INCOME + Decimal("0.01")) > MAX_MONEY
