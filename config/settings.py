@@ -94,11 +94,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_api_key",
     "pgtrigger",
     "core",
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -169,7 +171,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.parsers.DecimalJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ApiKeyWhenRequired"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ClientRateThrottle"],
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -188,6 +192,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"DependencyStateEnum": "core.serializers.DEPENDENCY_STATES"},
 }
+
+# --- Access control -------------------------------------------------------------------------------
+# API keys (manage.py api_keys create NAME) for every endpoint but /health and the docs.
+API_KEY_REQUIRED = _flag("API_KEY_REQUIRED", default=False)
+# Per-client limit such as "100/minute" ("s", "m", "h", "d" units); empty = unlimited.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="")
+# Where throttle counters live; local memory is per process, redis://... is shared.
+CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}
 
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = _read("CELERY_BROKER_URL", default="redis://localhost:6379/0")
@@ -214,13 +226,12 @@ LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"json": {"()": "core.logfmt.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # Request errors are logged once by core.exceptions, with their traceback.
+        # Every request is logged once by core.middleware; API errors by core.exceptions with
+        # their traceback. Django's own 4xx warnings would only repeat that; 5xx stay logged.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

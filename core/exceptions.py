@@ -79,6 +79,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             response["Allow"] = ", ".join(view.allowed_methods)
     if status == 503:
         response["Retry-After"] = "5"
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        response["Retry-After"] = str(max(1, int(exc.wait)))
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -97,6 +98,10 @@ class ViewLoansView(APIView):
 
 
 class HealthView(APIView):
+    # Probes need no key and are never throttled.
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
     @extend_schema(
         operation_id="health",
         responses={200: s.HealthSerializer, 503: s.HealthSerializer},

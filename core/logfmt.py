@@ -1,0 +1,31 @@
+"""JSON log lines, with phone-number-like digit runs masked before anything is written."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+# 10-15 digits with a non-zero first digit: the shape of a phone number in this service.
+_PHONE_LIKE = re.compile(r"(?<!\d)[1-9]\d{9,14}(?!\d)")
+_FIELDS = ("method", "path", "status", "duration_ms", "request_id", "client")
+
+
+def redact(text: str) -> str:
+    return _PHONE_LIKE.sub("[redacted]", text)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": redact(record.getMessage()),
+        }
+        for field in _FIELDS:
+            if hasattr(record, field):
+                line[field] = getattr(record, field)
+        if record.exc_info:
+            line["exc"] = redact(self.formatException(record.exc_info))
+        return json.dumps(line, default=str)
