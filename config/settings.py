@@ -6,6 +6,7 @@ start, so a misconfigured process stops with a clear message instead of failing 
 
 from __future__ import annotations
 
+import os
 import secrets
 import zoneinfo
 from pathlib import Path
@@ -199,11 +200,18 @@ API_KEY_REQUIRED = _flag("API_KEY_REQUIRED", default=False)
 # Per-client limit such as "100/minute" ("s", "m", "h", "d" units); empty = unlimited.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="")
 # Where throttle counters live; local memory is per process, redis://... is shared.
-CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}
+# DJANGO_CACHE_URL_FILE names a file holding it (compose: a password-protected Redis database).
+CACHES = {
+    "default": environ.Env.cache_url_config(_read("DJANGO_CACHE_URL", default="locmemcache://"))
+}
 
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = _read("CELERY_BROKER_URL", default="redis://localhost:6379/0")
 CELERY_RESULT_BACKEND = _read("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+# Celery reads these two variables straight from the environment, ahead of Django's settings;
+# keep them equal to the values resolved here (e.g. from *_FILE) so both agree.
+os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
+os.environ["CELERY_RESULT_BACKEND"] = CELERY_RESULT_BACKEND
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="credit")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
