@@ -262,3 +262,77 @@ class CustomerCreditScore(models.Model):
 
     def __str__(self) -> str:
         return f"Credit score {self.credit_score} of customer #{self.pk}"
+
+
+class IngestionStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class IngestionRun(models.Model):
+    """One row per run of the spreadsheet ingestion (manage.py ingest_data), for operators."""
+
+    Status = IngestionStatus
+
+    id = models.BigAutoField(primary_key=True, db_comment="Run number.")
+    task_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        db_comment="Celery task id of the run; null when the service was called directly.",
+    )
+    customers_file = models.TextField(db_comment="Absolute path of the customer workbook read.")
+    loans_file = models.TextField(db_comment="Absolute path of the loan workbook read.")
+    status = models.CharField(
+        max_length=10,
+        choices=IngestionStatus.choices,
+        default=IngestionStatus.QUEUED,
+        db_comment="queued (sent to the broker), running, succeeded or failed.",
+    )
+    queued_at = models.DateTimeField(
+        auto_now_add=True, db_comment="When the run was recorded (enqueued or started)."
+    )
+    started_at = models.DateTimeField(
+        null=True, blank=True, db_comment="When a worker started the run; null while queued."
+    )
+    finished_at = models.DateTimeField(
+        null=True, blank=True, db_comment="When the run succeeded or failed; null until then."
+    )
+    rows_read = models.PositiveIntegerField(
+        default=0, db_comment="Non-empty data rows read from both files."
+    )
+    rows_inserted = models.PositiveIntegerField(
+        default=0, db_comment="Customers and loans inserted."
+    )
+    rows_updated = models.PositiveIntegerField(
+        default=0, db_comment="Existing customers and loans whose values changed."
+    )
+    ids_remapped = models.PositiveIntegerField(
+        default=0,
+        db_comment="New loans whose file Loan ID was taken, so they got a fresh loan_id.",
+    )
+    error_report = models.JSONField(
+        null=True,
+        blank=True,
+        db_comment="Why a failed run failed: message, total problem count and the first 100 "
+        "problems (file, row as Excel shows it, column, value, reason).",
+    )
+
+    class Meta:
+        db_table = "ingestion_runs"
+        db_table_comment = (
+            "Runs of the spreadsheet ingestion: files, outcome, counts, error report."
+        )
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=IngestionStatus.values),
+                name="ingestion_runs_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ingestion run #{self.id} ({self.status})"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from celery import shared_task
 from celery.signals import worker_ready
 
 from core.services import loans
+from core.services.ingestion import pipeline
+from core.services.ingestion.errors import IngestionFailed
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +26,17 @@ def close_matured_loans() -> int:
 @worker_ready.connect
 def _sweep_at_worker_start(sender=None, **_: object) -> None:
     close_matured_loans.delay()
+
+
+@shared_task(bind=True, name="core.tasks.ingest_data", throws=(IngestionFailed,))
+def ingest_data(self, customers_file: str, loans_file: str) -> dict[str, int]:
+    """Load the customer and loan workbooks (all or nothing), publishing PROGRESS states."""
+
+    def publish(meta: dict) -> None:
+        if self.request.id:
+            self.update_state(state="PROGRESS", meta=meta)
+
+    result = pipeline.run_ingestion(
+        Path(customers_file), Path(loans_file), task_id=self.request.id, on_progress=publish
+    )
+    return result.as_dict()

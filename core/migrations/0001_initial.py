@@ -7,170 +7,404 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('customer_id', models.BigAutoField(db_comment='Customer number (identity; file ids are kept).', primary_key=True, serialize=False)),
-                ('first_name', models.CharField(db_comment='Given name, non-blank.', max_length=100)),
-                ('last_name', models.CharField(db_comment='Family name, non-blank.', max_length=100)),
-                ('phone_number', models.CharField(db_comment='Digits only, 10-15, first digit non-zero; unique.', max_length=15)),
-                ('age', models.SmallIntegerField(db_comment='Age in years, 18-100.')),
-                ('monthly_salary', models.DecimalField(db_comment='Monthly income, > 0.', decimal_places=2, max_digits=14)),
-                ('approved_limit', models.DecimalField(db_comment='Credit limit: 36 x monthly salary rounded to the nearest lakh at registration; as given for loaded customers.', decimal_places=2, max_digits=14)),
-                ('current_debt', models.DecimalField(db_comment='Sum of loan_amount over active loans; written by the loans triggers only.', db_default=0, decimal_places=2, default=0, max_digits=14)),
+                (
+                    "customer_id",
+                    models.BigAutoField(
+                        db_comment="Customer number (identity; file ids are kept).",
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(db_comment="Given name, non-blank.", max_length=100),
+                ),
+                (
+                    "last_name",
+                    models.CharField(db_comment="Family name, non-blank.", max_length=100),
+                ),
+                (
+                    "phone_number",
+                    models.CharField(
+                        db_comment="Digits only, 10-15, first digit non-zero; unique.",
+                        max_length=15,
+                    ),
+                ),
+                ("age", models.SmallIntegerField(db_comment="Age in years, 18-100.")),
+                (
+                    "monthly_salary",
+                    models.DecimalField(
+                        db_comment="Monthly income, > 0.", decimal_places=2, max_digits=14
+                    ),
+                ),
+                (
+                    "approved_limit",
+                    models.DecimalField(
+                        db_comment="Credit limit: 36 x monthly salary rounded to the nearest lakh at registration; as given for loaded customers.",
+                        decimal_places=2,
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "current_debt",
+                    models.DecimalField(
+                        db_comment="Sum of loan_amount over active loans; written by the loans triggers only.",
+                        db_default=0,
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'customers',
-                'db_table_comment': 'Borrowers: registered through the API or loaded from the customer file.',
-                'ordering': ['customer_id'],
+                "db_table": "customers",
+                "db_table_comment": "Borrowers: registered through the API or loaded from the customer file.",
+                "ordering": ["customer_id"],
             },
         ),
         migrations.CreateModel(
-            name='Loan',
+            name="Loan",
             fields=[
-                ('loan_id', models.BigAutoField(db_comment='Loan number (identity; a file Loan ID is kept when free).', primary_key=True, serialize=False)),
-                ('customer', models.ForeignKey(db_comment='The borrower (customers.customer_id); deleting a customer with loans is refused.', db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='loans', to='core.customer')),
-                ('source_loan_id', models.BigIntegerField(blank=True, db_comment='Loan ID in the loan spreadsheet; null for loans made through the API.', null=True)),
-                ('loan_amount', models.DecimalField(db_comment='Principal, > 0.', decimal_places=2, max_digits=14)),
-                ('interest_rate', models.DecimalField(db_comment='Annual interest rate in percent, 0-100.', decimal_places=2, max_digits=5)),
-                ('tenure', models.SmallIntegerField(db_comment='Number of monthly installments, 1-600.')),
-                ('monthly_installment', models.DecimalField(db_comment='EMI: the monthly payment, > 0.', decimal_places=2, max_digits=14)),
-                ('emis_paid_on_time', models.SmallIntegerField(db_comment='Installments paid on time, 0..tenure.', default=0)),
-                ('start_date', models.DateField(db_comment='Date of approval.')),
-                ('end_date', models.DateField(db_comment='start_date + tenure months, month-end clamped: the last installment.')),
-                ('is_active', models.BooleanField(db_comment='True while installments remain (end_date > today); the daily sweep closes matured loans.')),
+                (
+                    "loan_id",
+                    models.BigAutoField(
+                        db_comment="Loan number (identity; a file Loan ID is kept when free).",
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        db_comment="The borrower (customers.customer_id); deleting a customer with loans is refused.",
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="loans",
+                        to="core.customer",
+                    ),
+                ),
+                (
+                    "source_loan_id",
+                    models.BigIntegerField(
+                        blank=True,
+                        db_comment="Loan ID in the loan spreadsheet; null for loans made through the API.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "loan_amount",
+                    models.DecimalField(
+                        db_comment="Principal, > 0.", decimal_places=2, max_digits=14
+                    ),
+                ),
+                (
+                    "interest_rate",
+                    models.DecimalField(
+                        db_comment="Annual interest rate in percent, 0-100.",
+                        decimal_places=2,
+                        max_digits=5,
+                    ),
+                ),
+                (
+                    "tenure",
+                    models.SmallIntegerField(db_comment="Number of monthly installments, 1-600."),
+                ),
+                (
+                    "monthly_installment",
+                    models.DecimalField(
+                        db_comment="EMI: the monthly payment, > 0.", decimal_places=2, max_digits=14
+                    ),
+                ),
+                (
+                    "emis_paid_on_time",
+                    models.SmallIntegerField(
+                        db_comment="Installments paid on time, 0..tenure.", default=0
+                    ),
+                ),
+                ("start_date", models.DateField(db_comment="Date of approval.")),
+                (
+                    "end_date",
+                    models.DateField(
+                        db_comment="start_date + tenure months, month-end clamped: the last installment."
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        db_comment="True while installments remain (end_date > today); the daily sweep closes matured loans."
+                    ),
+                ),
             ],
             options={
-                'db_table': 'loans',
-                'db_table_comment': 'Loans: approved through the API or loaded from the loan file.',
-                'ordering': ['loan_id'],
+                "db_table": "loans",
+                "db_table_comment": "Loans: approved through the API or loaded from the loan file.",
+                "ordering": ["loan_id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerCreditFeatures',
+            name="CustomerCreditFeatures",
             fields=[
-                ('customer', models.OneToOneField(db_column='customer_id', on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='credit_features', serialize=False, to='core.customer')),
-                ('loans_taken', models.IntegerField()),
-                ('loans_active', models.IntegerField()),
-                ('emis_due', models.IntegerField()),
-                ('emis_paid_on_time', models.IntegerField()),
-                ('on_time_ratio', models.DecimalField(decimal_places=20, max_digits=30, null=True)),
-                ('loans_this_year', models.IntegerField()),
-                ('approved_volume', models.DecimalField(decimal_places=2, max_digits=20)),
-                ('current_debt', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('current_emis', models.DecimalField(decimal_places=2, max_digits=20)),
-                ('approved_limit', models.DecimalField(db_comment='Credit limit: 36 x monthly salary rounded to the nearest lakh at registration; as given for loaded customers.', decimal_places=2, max_digits=14)),
-                ('monthly_salary', models.DecimalField(db_comment='Monthly income, > 0.', decimal_places=2, max_digits=14)),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        db_column="customer_id",
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="credit_features",
+                        serialize=False,
+                        to="core.customer",
+                    ),
+                ),
+                ("loans_taken", models.IntegerField()),
+                ("loans_active", models.IntegerField()),
+                ("emis_due", models.IntegerField()),
+                ("emis_paid_on_time", models.IntegerField()),
+                ("on_time_ratio", models.DecimalField(decimal_places=20, max_digits=30, null=True)),
+                ("loans_this_year", models.IntegerField()),
+                ("approved_volume", models.DecimalField(decimal_places=2, max_digits=20)),
+                ("current_debt", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("current_emis", models.DecimalField(decimal_places=2, max_digits=20)),
+                (
+                    "approved_limit",
+                    models.DecimalField(
+                        db_comment="Credit limit: 36 x monthly salary rounded to the nearest lakh at registration; as given for loaded customers.",
+                        decimal_places=2,
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "monthly_salary",
+                    models.DecimalField(
+                        db_comment="Monthly income, > 0.", decimal_places=2, max_digits=14
+                    ),
+                ),
             ],
             options={
-                'db_table': 'customer_credit_features',
-                'managed': False,
+                "db_table": "customer_credit_features",
+                "managed": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.UniqueConstraint(fields=('phone_number',), name='customers_phone_number_unique'),
+            model_name="customer",
+            constraint=models.UniqueConstraint(
+                fields=("phone_number",), name="customers_phone_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('first_name__regex', '^\\s*$'), _negated=True), name='customers_first_name_not_blank'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("first_name__regex", "^\\s*$"), _negated=True),
+                name="customers_first_name_not_blank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('last_name__regex', '^\\s*$'), _negated=True), name='customers_last_name_not_blank'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("last_name__regex", "^\\s*$"), _negated=True),
+                name="customers_last_name_not_blank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('phone_number__regex', '^[1-9][0-9]{9,14}$')), name='customers_phone_number_format'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("phone_number__regex", "^[1-9][0-9]{9,14}$")),
+                name="customers_phone_number_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('age__gte', 18), ('age__lte', 100)), name='customers_age_range'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("age__gte", 18), ("age__lte", 100)), name="customers_age_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('monthly_salary__gt', 0)), name='customers_monthly_salary_positive'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("monthly_salary__gt", 0)),
+                name="customers_monthly_salary_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('approved_limit__gte', 0)), name='customers_approved_limit_non_negative'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("approved_limit__gte", 0)),
+                name="customers_approved_limit_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('current_debt__gte', 0)), name='customers_current_debt_non_negative'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("current_debt__gte", 0)),
+                name="customers_current_debt_non_negative",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='customer',
-            trigger=pgtrigger.compiler.Trigger(name='customers_current_debt_guard', sql=pgtrigger.compiler.UpsertTriggerSql(func="/* Body of the BEFORE INSERT OR UPDATE row trigger on customers (declared in core/models.py).\n   current_debt belongs to the loans triggers: a write from any other place (trigger depth < 2)\n   is refused. The repair command passes through pgtrigger's ignore mechanism. */\nIF TG_OP = 'INSERT' THEN\n    IF NEW.current_debt <> 0 AND pg_trigger_depth() < 2 THEN\n        RAISE EXCEPTION 'customers.current_debt is maintained by the loans triggers; insert customers with current_debt 0'\n          USING ERRCODE = 'integrity_constraint_violation';\n    END IF;\nELSIF NEW.current_debt IS DISTINCT FROM OLD.current_debt AND pg_trigger_depth() < 2 THEN\n    RAISE EXCEPTION 'customers.current_debt is maintained by the loans triggers and cannot be written directly'\n      USING ERRCODE = 'integrity_constraint_violation',\n            HINT = 'Run: python manage.py recompute_current_debt';\nEND IF;\nRETURN NEW;\n", hash='a6a93886ef7b3365e7eceee96a8a923aec9e1687', operation='INSERT OR UPDATE', pgid='pgtrigger_customers_current_debt_guard_d93ba', table='customers', when='BEFORE')),
+            model_name="customer",
+            trigger=pgtrigger.compiler.Trigger(
+                name="customers_current_debt_guard",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="/* Body of the BEFORE INSERT OR UPDATE row trigger on customers (declared in core/models.py).\n   current_debt belongs to the loans triggers: a write from any other place (trigger depth < 2)\n   is refused. The repair command passes through pgtrigger's ignore mechanism. */\nIF TG_OP = 'INSERT' THEN\n    IF NEW.current_debt <> 0 AND pg_trigger_depth() < 2 THEN\n        RAISE EXCEPTION 'customers.current_debt is maintained by the loans triggers; insert customers with current_debt 0'\n          USING ERRCODE = 'integrity_constraint_violation';\n    END IF;\nELSIF NEW.current_debt IS DISTINCT FROM OLD.current_debt AND pg_trigger_depth() < 2 THEN\n    RAISE EXCEPTION 'customers.current_debt is maintained by the loans triggers and cannot be written directly'\n      USING ERRCODE = 'integrity_constraint_violation',\n            HINT = 'Run: python manage.py recompute_current_debt';\nEND IF;\nRETURN NEW;\n",
+                    hash="a6a93886ef7b3365e7eceee96a8a923aec9e1687",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_customers_current_debt_guard_d93ba",
+                    table="customers",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.CreateModel(
-            name='CustomerCreditScore',
+            name="CustomerCreditScore",
             fields=[
-                ('features', models.OneToOneField(db_column='customer_id', on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='score', serialize=False, to='core.customercreditfeatures')),
-                ('repayment_points', models.DecimalField(decimal_places=20, max_digits=30)),
-                ('history_points', models.DecimalField(decimal_places=20, max_digits=30)),
-                ('activity_points', models.DecimalField(decimal_places=20, max_digits=30)),
-                ('volume_points', models.DecimalField(decimal_places=20, max_digits=30)),
-                ('credit_score', models.IntegerField()),
+                (
+                    "features",
+                    models.OneToOneField(
+                        db_column="customer_id",
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="score",
+                        serialize=False,
+                        to="core.customercreditfeatures",
+                    ),
+                ),
+                ("repayment_points", models.DecimalField(decimal_places=20, max_digits=30)),
+                ("history_points", models.DecimalField(decimal_places=20, max_digits=30)),
+                ("activity_points", models.DecimalField(decimal_places=20, max_digits=30)),
+                ("volume_points", models.DecimalField(decimal_places=20, max_digits=30)),
+                ("credit_score", models.IntegerField()),
             ],
             options={
-                'db_table': 'customer_credit_scores',
-                'managed': False,
+                "db_table": "customer_credit_scores",
+                "managed": False,
             },
         ),
         migrations.AddIndex(
-            model_name='loan',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['customer', 'loan_id'], name='loans_active_by_customer_idx'),
+            model_name="loan",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["customer", "loan_id"],
+                name="loans_active_by_customer_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='loan',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['end_date'], name='loans_active_end_date_idx'),
+            model_name="loan",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["end_date"],
+                name="loans_active_end_date_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.UniqueConstraint(fields=('customer', 'source_loan_id'), name='loans_customer_source_loan_unique'),
+            model_name="loan",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "source_loan_id"), name="loans_customer_source_loan_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.CheckConstraint(condition=models.Q(('loan_amount__gt', 0)), name='loans_loan_amount_positive'),
+            model_name="loan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("loan_amount__gt", 0)), name="loans_loan_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.CheckConstraint(condition=models.Q(('interest_rate__gte', 0), ('interest_rate__lte', 100)), name='loans_interest_rate_range'),
+            model_name="loan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("interest_rate__gte", 0), ("interest_rate__lte", 100)),
+                name="loans_interest_rate_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.CheckConstraint(condition=models.Q(('tenure__gte', 1), ('tenure__lte', 600)), name='loans_tenure_range'),
+            model_name="loan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tenure__gte", 1), ("tenure__lte", 600)),
+                name="loans_tenure_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.CheckConstraint(condition=models.Q(('monthly_installment__gt', 0)), name='loans_monthly_installment_positive'),
+            model_name="loan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("monthly_installment__gt", 0)),
+                name="loans_monthly_installment_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.CheckConstraint(condition=models.Q(('emis_paid_on_time__gte', 0), ('emis_paid_on_time__lte', models.F('tenure'))), name='loans_emis_paid_on_time_range'),
+            model_name="loan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("emis_paid_on_time__gte", 0), ("emis_paid_on_time__lte", models.F("tenure"))
+                ),
+                name="loans_emis_paid_on_time_range",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='loan',
-            trigger=pgtrigger.compiler.Trigger(name='loans_current_debt_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='/* Body of the AFTER INSERT statement trigger on loans (declared in core/models.py).\n   Adds, per customer, the sum of the active inserted loans to current_debt. Adding a delta\n   (instead of recomputing a sum) composes correctly when two transactions write loans of one\n   customer at once. Block comments only: django-pgtrigger folds the body onto one line. */\nUPDATE customers AS c\n   SET current_debt = c.current_debt + d.delta\n  FROM (SELECT customer_id, sum(loan_amount) AS delta\n          FROM new_rows\n         WHERE is_active\n         GROUP BY customer_id) AS d\n WHERE c.customer_id = d.customer_id\n   AND d.delta <> 0;\nRETURN NULL;\n', hash='583e8d6eab356f4276bd95482875f53097f9bdfd', level='STATEMENT', operation='INSERT', pgid='pgtrigger_loans_current_debt_insert_30722', referencing='REFERENCING NEW TABLE AS new_rows ', table='loans', when='AFTER')),
+            model_name="loan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="loans_current_debt_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="/* Body of the AFTER INSERT statement trigger on loans (declared in core/models.py).\n   Adds, per customer, the sum of the active inserted loans to current_debt. Adding a delta\n   (instead of recomputing a sum) composes correctly when two transactions write loans of one\n   customer at once. Block comments only: django-pgtrigger folds the body onto one line. */\nUPDATE customers AS c\n   SET current_debt = c.current_debt + d.delta\n  FROM (SELECT customer_id, sum(loan_amount) AS delta\n          FROM new_rows\n         WHERE is_active\n         GROUP BY customer_id) AS d\n WHERE c.customer_id = d.customer_id\n   AND d.delta <> 0;\nRETURN NULL;\n",
+                    hash="583e8d6eab356f4276bd95482875f53097f9bdfd",
+                    level="STATEMENT",
+                    operation="INSERT",
+                    pgid="pgtrigger_loans_current_debt_insert_30722",
+                    referencing="REFERENCING NEW TABLE AS new_rows ",
+                    table="loans",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='loan',
-            trigger=pgtrigger.compiler.Trigger(name='loans_current_debt_update', sql=pgtrigger.compiler.UpsertTriggerSql(func='/* Body of the AFTER UPDATE statement trigger on loans (declared in core/models.py).\n   Per customer: + active new rows - active old rows. Covers changes of loan_amount, is_active\n   and customer_id (the old customer loses the amount, the new one gains it). */\nUPDATE customers AS c\n   SET current_debt = c.current_debt + d.delta\n  FROM (SELECT customer_id, sum(amount) AS delta\n          FROM (SELECT customer_id, loan_amount AS amount FROM new_rows WHERE is_active\n                UNION ALL\n                SELECT customer_id, -loan_amount FROM old_rows WHERE is_active) AS changes\n         GROUP BY customer_id) AS d\n WHERE c.customer_id = d.customer_id\n   AND d.delta <> 0;\nRETURN NULL;\n', hash='74648dd5ddc3c8b2a3eb4d39e92cf457f85d231d', level='STATEMENT', operation='UPDATE', pgid='pgtrigger_loans_current_debt_update_e83c0', referencing='REFERENCING OLD TABLE AS old_rows  NEW TABLE AS new_rows ', table='loans', when='AFTER')),
+            model_name="loan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="loans_current_debt_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="/* Body of the AFTER UPDATE statement trigger on loans (declared in core/models.py).\n   Per customer: + active new rows - active old rows. Covers changes of loan_amount, is_active\n   and customer_id (the old customer loses the amount, the new one gains it). */\nUPDATE customers AS c\n   SET current_debt = c.current_debt + d.delta\n  FROM (SELECT customer_id, sum(amount) AS delta\n          FROM (SELECT customer_id, loan_amount AS amount FROM new_rows WHERE is_active\n                UNION ALL\n                SELECT customer_id, -loan_amount FROM old_rows WHERE is_active) AS changes\n         GROUP BY customer_id) AS d\n WHERE c.customer_id = d.customer_id\n   AND d.delta <> 0;\nRETURN NULL;\n",
+                    hash="74648dd5ddc3c8b2a3eb4d39e92cf457f85d231d",
+                    level="STATEMENT",
+                    operation="UPDATE",
+                    pgid="pgtrigger_loans_current_debt_update_e83c0",
+                    referencing="REFERENCING OLD TABLE AS old_rows  NEW TABLE AS new_rows ",
+                    table="loans",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='loan',
-            trigger=pgtrigger.compiler.Trigger(name='loans_current_debt_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='/* Body of the AFTER DELETE statement trigger on loans (declared in core/models.py).\n   Subtracts, per customer, the sum of the active deleted loans from current_debt. */\nUPDATE customers AS c\n   SET current_debt = c.current_debt - d.delta\n  FROM (SELECT customer_id, sum(loan_amount) AS delta\n          FROM old_rows\n         WHERE is_active\n         GROUP BY customer_id) AS d\n WHERE c.customer_id = d.customer_id\n   AND d.delta <> 0;\nRETURN NULL;\n', hash='29adb52448da0521e1cdbed97e2ae350f9bb04c8', level='STATEMENT', operation='DELETE', pgid='pgtrigger_loans_current_debt_delete_2623e', referencing='REFERENCING OLD TABLE AS old_rows ', table='loans', when='AFTER')),
+            model_name="loan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="loans_current_debt_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="/* Body of the AFTER DELETE statement trigger on loans (declared in core/models.py).\n   Subtracts, per customer, the sum of the active deleted loans from current_debt. */\nUPDATE customers AS c\n   SET current_debt = c.current_debt - d.delta\n  FROM (SELECT customer_id, sum(loan_amount) AS delta\n          FROM old_rows\n         WHERE is_active\n         GROUP BY customer_id) AS d\n WHERE c.customer_id = d.customer_id\n   AND d.delta <> 0;\nRETURN NULL;\n",
+                    hash="29adb52448da0521e1cdbed97e2ae350f9bb04c8",
+                    level="STATEMENT",
+                    operation="DELETE",
+                    pgid="pgtrigger_loans_current_debt_delete_2623e",
+                    referencing="REFERENCING OLD TABLE AS old_rows ",
+                    table="loans",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='loan',
-            trigger=pgtrigger.compiler.Trigger(name='loans_refuse_truncate', sql=pgtrigger.compiler.UpsertTriggerSql(func="/* Body of the BEFORE TRUNCATE statement trigger on loans (declared in core/models.py).\n   TRUNCATE fires no row or DELETE triggers, so it would leave current_debt wrong. */\nRAISE EXCEPTION 'TRUNCATE of loans is refused: it would bypass the current_debt triggers'\n  USING ERRCODE = 'restrict_violation',\n        HINT = 'DELETE FROM loans keeps customers.current_debt right.';\n", hash='91c7ac7b07364e16d710a7514a4b2d904c2b0981', level='STATEMENT', operation='TRUNCATE', pgid='pgtrigger_loans_refuse_truncate_8e523', table='loans', when='BEFORE')),
+            model_name="loan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="loans_refuse_truncate",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="/* Body of the BEFORE TRUNCATE statement trigger on loans (declared in core/models.py).\n   TRUNCATE fires no row or DELETE triggers, so it would leave current_debt wrong. */\nRAISE EXCEPTION 'TRUNCATE of loans is refused: it would bypass the current_debt triggers'\n  USING ERRCODE = 'restrict_violation',\n        HINT = 'DELETE FROM loans keeps customers.current_debt right.';\n",
+                    hash="91c7ac7b07364e16d710a7514a4b2d904c2b0981",
+                    level="STATEMENT",
+                    operation="TRUNCATE",
+                    pgid="pgtrigger_loans_refuse_truncate_8e523",
+                    table="loans",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

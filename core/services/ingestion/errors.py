@@ -1,0 +1,71 @@
+"""Why an ingestion run failed, as data (stored in ingestion_runs) and as text (for people)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# The report lists at most this many problems, in file order; the total is always counted.
+MAX_REPORTED_PROBLEMS = 100
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One refused cell or row: the file, the row as Excel numbers it, the column, the value."""
+
+    file: str
+    row: int
+    column: str
+    value: str | None
+    reason: str
+
+    def describe(self) -> str:
+        value = "(empty)" if self.value is None else repr(self.value)
+        return f"{self.file} row {self.row}, column {self.column}: value {value}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FailureReport:
+    message: str
+    total_problems: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "total_problems": self.total_problems,
+            "problems": [asdict(problem) for problem in self.problems],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FailureReport:
+        return cls(
+            message=data.get("message", ""),
+            total_problems=data.get("total_problems", 0),
+            problems=[Problem(**problem) for problem in data.get("problems", [])],
+        )
+
+    def describe(self) -> str:
+        lines = [self.message]
+        if self.total_problems > len(self.problems):
+            lines.append(
+                f"(the first {len(self.problems)} of {self.total_problems} problems, in file order)"
+            )
+        lines.extend(f"  {problem.describe()}" for problem in self.problems)
+        return "\n".join(lines)
+
+
+class IngestionFailed(Exception):
+    """The run was refused and nothing was changed; `report` says why.
+
+    Its only constructor argument is the human-readable text, so Celery can rebuild it from the
+    result backend; the structured report travels in ingestion_runs.error_report.
+    """
+
+    def __init__(self, text: str, report: FailureReport | None = None) -> None:
+        super().__init__(text)
+        self.report = report or FailureReport(message=text)
+
+    @classmethod
+    def from_report(cls, report: FailureReport) -> IngestionFailed:
+        return cls(report.describe(), report)

@@ -1,0 +1,110 @@
+"""One ingestion run, from two workbooks to committed rows (what the Celery task calls).
+
+All-or-nothing: the run's rows are read, staged, validated and written inside one transaction
+that holds an advisory lock (runs are serialized); a refused or failed run rolls back and
+leaves customers, loans and their sequences exactly as they were. The run itself is recorded
+in ingestion_runs outside that transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from core.services.ingestion import load, runs, stage, validate
+from core.services.ingestion.errors import FailureReport, IngestionFailed
+from core.services.ingestion.headers import CUSTOMERS, LOANS
+from core.services.ingestion.progress import Meta, ProgressTracker
+from core.services.ingestion.queries import run_sql
+from core.services.ingestion.read import open_sheet
+from core.services.ingestion.validate import FileLabels
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestionResult:
+    run_id: int
+    rows_read: int
+    customers_inserted: int
+    customers_updated: int
+    loans_inserted: int
+    loans_updated: int
+    ids_remapped: int
+
+    @property
+    def rows_inserted(self) -> int:
+        return self.customers_inserted + self.loans_inserted
+
+    @property
+    def rows_updated(self) -> int:
+        return self.customers_updated + self.loans_updated
+
+    def as_dict(self) -> dict[str, int]:
+        totals = {"rows_inserted": self.rows_inserted, "rows_updated": self.rows_updated}
+        return asdict(self) | totals
+
+
+def run_ingestion(
+    customers_file: Path,
+    loans_file: Path,
+    *,
+    task_id: str | None = None,
+    on_progress: Callable[[Meta], None] | None = None,
+) -> IngestionResult:
+    """Load both files or nothing. Raises IngestionFailed (with its report) when refused."""
+    run = runs.start_run(task_id, customers_file, loans_file)
+    tracker = ProgressTracker(on_progress)
+    try:
+        counts = _ingest(customers_file, loans_file, tracker)
+    except IngestionFailed as exc:
+        runs.fail_run(run, exc.report, rows_read=tracker.rows_read)
+        raise
+    except Exception as exc:
+        runs.fail_run(
+            run, FailureReport(message=f"ingestion failed: {exc}"), rows_read=tracker.rows_read
+        )
+        raise
+    result = IngestionResult(run_id=run.pk, rows_read=tracker.rows_read, **asdict(counts))
+    runs.succeed_run(
+        run,
+        rows_read=result.rows_read,
+        rows_inserted=result.rows_inserted,
+        rows_updated=result.rows_updated,
+        ids_remapped=result.ids_remapped,
+    )
+    tracker.set_stage("succeeded")
+    logger.info("ingestion run %s succeeded: %s", run.pk, result.as_dict())
+    return result
+
+
+def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) -> load.LoadCounts:
+    tracker.set_stage("opening the workbooks")
+    with (
+        open_sheet(customers_file, CUSTOMERS) as customers,
+        open_sheet(loans_file, LOANS) as loans,
+    ):
+        tracker.set_totals(customers=customers.total_rows, loans=loans.total_rows)
+        labels = {
+            "customers": FileLabels(customers.file_label, customers.header.labels),
+            "loans": FileLabels(loans.file_label, loans.header.labels),
+        }
+        with transaction.atomic(), connection.cursor() as cursor:
+            tracker.set_stage("waiting for any other run to finish")
+            run_sql(cursor, "advisory_lock")
+            stage.create_staging(cursor)
+            stage.copy_rows(cursor, customers, "customers", tracker)
+            stage.copy_rows(cursor, loans, "loans", tracker)
+            tracker.set_stage("validating")
+            validate.check_files(cursor)
+            run_sql(cursor, "lock_tables")
+            validate.check_against_database(cursor)
+            report = validate.problem_report(cursor, labels)
+            if report is not None:
+                raise IngestionFailed.from_report(report)
+            tracker.set_stage("loading")
+            return load.load(cursor)

@@ -1,0 +1,69 @@
+"""Progress of a run: what the task publishes (Celery state PROGRESS) and how it is drawn.
+
+The published meta is plain JSON:
+    {"stage": "copying loans", "customers": {"done": 300, "total": 300},
+     "loans": {"done": 120000, "total": 1000000}}
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+Meta = dict[str, Any]
+FILES = ("customers", "loans")
+# At most this often (seconds) while rows stream; stage changes are published at once.
+PUBLISH_INTERVAL = 0.5
+
+
+class ProgressTracker:
+    def __init__(self, publish: Callable[[Meta], None] | None = None) -> None:
+        self._publish = publish
+        self._last_published = 0.0
+        self.stage = "starting"
+        self.done = dict.fromkeys(FILES, 0)
+        self.total = dict.fromkeys(FILES, 0)
+        self.rows_read = 0  # non-empty data rows, both files
+
+    def snapshot(self) -> Meta:
+        meta: Meta = {"stage": self.stage}
+        for name in FILES:
+            meta[name] = {"done": self.done[name], "total": self.total[name]}
+        return meta
+
+    def set_totals(self, **totals: int) -> None:
+        self.total.update(totals)
+        self._emit(force=True)
+
+    def set_stage(self, stage: str) -> None:
+        self.stage = stage
+        self._emit(force=True)
+
+    def advance(self, name: str, done: int) -> None:
+        self.done[name] = done
+        self._emit(force=False)
+
+    def _emit(self, *, force: bool) -> None:
+        if self._publish is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_published >= PUBLISH_INTERVAL:
+            self._last_published = now
+            self._publish(self.snapshot())
+
+
+def render(meta: Meta, width: int = 20) -> str:
+    """One line: a bar with rows done / total per file, then the stage (the stage alone before
+    the files are open)."""
+    parts = []
+    if not any((meta.get(name) or {}).get("total") for name in FILES):
+        return str(meta.get("stage", ""))
+    for name in FILES:
+        counts = meta.get(name) or {}
+        done, total = int(counts.get("done", 0)), int(counts.get("total", 0))
+        filled = width if total == 0 and done else (width * done // total if total else 0)
+        bar = "#" * filled + "-" * (width - filled)
+        parts.append(f"{name} [{bar}] {done:,}/{total:,}")
+    parts.append(str(meta.get("stage", "")))
+    return "  ".join(parts)

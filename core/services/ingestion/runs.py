@@ -1,0 +1,86 @@
+"""The ingestion_runs table: one row per run, written outside the run's own transaction so a
+failure stays recorded after the load rolled back."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.db import DatabaseError
+from django.utils import timezone
+
+from core.models import IngestionRun, IngestionStatus
+from core.services.ingestion.errors import FailureReport
+
+logger = logging.getLogger(__name__)
+
+
+def record_queued(task_id: str, customers_file: Path, loans_file: Path) -> IngestionRun:
+    """The row of a run just sent to the broker."""
+    return IngestionRun.objects.create(
+        task_id=task_id,
+        customers_file=str(customers_file),
+        loans_file=str(loans_file),
+        status=IngestionStatus.QUEUED,
+    )
+
+
+def start_run(task_id: str | None, customers_file: Path, loans_file: Path) -> IngestionRun:
+    """Mark the run as running (its queued row, or a new row); a redelivered task starts over."""
+    values = {
+        "customers_file": str(customers_file),
+        "loans_file": str(loans_file),
+        "status": IngestionStatus.RUNNING,
+        "started_at": timezone.now(),
+        "finished_at": None,
+        "rows_read": 0,
+        "rows_inserted": 0,
+        "rows_updated": 0,
+        "ids_remapped": 0,
+        "error_report": None,
+    }
+    if task_id is None:
+        return IngestionRun.objects.create(**values)
+    run, _ = IngestionRun.objects.update_or_create(task_id=task_id, defaults=values)
+    return run
+
+
+def succeed_run(
+    run: IngestionRun, *, rows_read: int, rows_inserted: int, rows_updated: int, ids_remapped: int
+) -> None:
+    run.status = IngestionStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.rows_read = rows_read
+    run.rows_inserted = rows_inserted
+    run.rows_updated = rows_updated
+    run.ids_remapped = ids_remapped
+    run.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "rows_read",
+            "rows_inserted",
+            "rows_updated",
+            "ids_remapped",
+        ]
+    )
+
+
+def fail_run(run: IngestionRun, report: FailureReport, *, rows_read: int = 0) -> None:
+    """Record the failure; never raises (the original error matters more)."""
+    run.status = IngestionStatus.FAILED
+    run.finished_at = timezone.now()
+    run.rows_read = rows_read
+    run.error_report = report.as_json()
+    try:
+        run.save(update_fields=["status", "finished_at", "rows_read", "error_report"])
+    except DatabaseError:
+        logger.exception("could not record the failure of ingestion run %s", run.pk)
+
+
+def last_succeeded_run() -> IngestionRun | None:
+    return IngestionRun.objects.filter(status=IngestionStatus.SUCCEEDED).order_by("-id").first()
+
+
+def run_of_task(task_id: str) -> IngestionRun | None:
+    return IngestionRun.objects.filter(task_id=task_id).first()

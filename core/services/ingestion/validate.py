@@ -1,0 +1,74 @@
+"""Set-based validation of the staged rows, in SQL, and the report of what was refused.
+
+Three passes fill the TEMP table ingest_problems: cell rules (typed_rows.sql judges each cell as
+it parses it, cell_problems.sql lists the refusals), rules across rows of the files
+(file_problems.sql) and, under the table locks, rules against the rows already in the database
+(database_problems.sql). The run continues only when it stays empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN, Customer
+from core.services.customers import MAX_MONEY
+from core.services.ingestion.errors import MAX_REPORTED_PROBLEMS, FailureReport, Problem
+from core.services.ingestion.queries import run_sql
+
+FILE_ORDER = {1: "customers", 2: "loans"}
+
+
+@dataclass(frozen=True)
+class FileLabels:
+    """How reports name a file and its columns: file name and 'E "Phone Number"'."""
+
+    file: str
+    columns: dict[str, str]
+
+
+def _rule_parameters() -> dict[str, object]:
+    return {
+        "name_max_length": Customer._meta.get_field("first_name").max_length,
+        "phone_pattern": PHONE_PATTERN,
+        "max_money": MAX_MONEY,
+        "max_tenure": MAX_TENURE_MONTHS,
+    }
+
+
+def check_files(cursor) -> None:
+    """Cell rules and in-file rules; builds the typed tables ingest_customers and ingest_loans."""
+    params = _rule_parameters()
+    run_sql(cursor, "typed_rows", params)
+    run_sql(cursor, "cell_problems")
+    run_sql(cursor, "file_problems", params)
+
+
+def check_against_database(cursor) -> None:
+    """Rules against existing customers; call after lock_tables.sql."""
+    run_sql(cursor, "database_problems")
+
+
+def problem_report(cursor, labels: dict[str, FileLabels]) -> FailureReport | None:
+    """The first problems in file order and their total, or None when there is none."""
+    run_sql(cursor, "problem_report", {"limit": MAX_REPORTED_PROBLEMS})
+    rows = cursor.fetchall()
+    if not rows:
+        return None
+    total = rows[0][5]
+    problems = []
+    for file_order, row_no, column_key, value, reason, _ in rows:
+        file_labels = labels[FILE_ORDER[file_order]]
+        problems.append(
+            Problem(
+                file=file_labels.file,
+                row=row_no,
+                column=file_labels.columns.get(column_key, column_key),
+                value=value,
+                reason=reason,
+            )
+        )
+    return FailureReport(
+        message=f"ingestion refused: {total} problem{'s' if total != 1 else ''}; nothing changed",
+        total_problems=total,
+        problems=problems,
+    )

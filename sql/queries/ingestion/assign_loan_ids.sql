@@ -1,0 +1,47 @@
+-- The loan_id of every loan row of the file (ingest_loan_ids), decided before anything is
+-- written:
+--   * a (customer, Loan ID) pair already loaded keeps its loan_id forever;
+--   * a new pair gets its file Loan ID when no loan has that id and no earlier new row (in
+--     file order) takes it;
+--   * every other new row gets a fresh id past every id in use, past the identity sequence's
+--     last value and past every file id kept, given in file order.
+-- Runs under lock_tables.sql, so no other writer can take one of these ids meanwhile; the
+-- sequence itself is only moved at the end (advance_sequences.sql).
+CREATE TEMP TABLE ingest_loan_ids ON COMMIT DROP AS
+WITH matched AS (
+    SELECT t.row_no, t.source_loan_id, l.loan_id AS existing_id
+      FROM ingest_loans AS t
+      LEFT JOIN loans AS l
+             ON l.customer_id = t.customer_id AND l.source_loan_id = t.source_loan_id
+),
+new_rows AS (
+    SELECT m.row_no, m.source_loan_id,
+           (m.row_no = min(m.row_no) OVER (PARTITION BY m.source_loan_id)
+            AND NOT EXISTS (SELECT 1 FROM loans AS l WHERE l.loan_id = m.source_loan_id))
+               AS keeps_id
+      FROM matched AS m
+     WHERE m.existing_id IS NULL
+),
+last_id AS (
+    SELECT greatest(
+               (SELECT coalesce(max(loan_id), 0) FROM loans),
+               coalesce(pg_sequence_last_value(
+                   pg_get_serial_sequence('loans', 'loan_id')::regclass), 0),
+               (SELECT coalesce(max(source_loan_id), 0) FROM new_rows WHERE keeps_id)
+           ) AS value
+)
+SELECT m.row_no, m.existing_id AS loan_id, false AS is_new, false AS remapped
+  FROM matched AS m
+ WHERE m.existing_id IS NOT NULL
+UNION ALL
+SELECT n.row_no, n.source_loan_id, true, false
+  FROM new_rows AS n
+ WHERE n.keeps_id
+UNION ALL
+SELECT n.row_no, last_id.value + row_number() OVER (ORDER BY n.row_no), true, true
+  FROM new_rows AS n
+ CROSS JOIN last_id
+ WHERE NOT n.keeps_id;
+
+SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE remapped)
+  FROM ingest_loan_ids;

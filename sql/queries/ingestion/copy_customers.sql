@@ -1,0 +1,3 @@
+COPY ingest_customers_raw (row_no, customer_id, first_name, last_name, age, phone_number,
+                           monthly_salary, approved_limit)
+FROM STDIN;
