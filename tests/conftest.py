@@ -120,6 +120,20 @@ def make_loan(customer: Customer, *, start: dt.date, tenure: int = 12, **fields)
     )
 
 
+def connect_separately():
+    """A second, plain psycopg2 connection to the test database (another session)."""
+    import psycopg2
+
+    db = connection.settings_dict
+    return psycopg2.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        password=db["PASSWORD"] or None,
+    )
+
+
 @pytest.fixture
 def assert_debt_invariant():
     def check() -> None:

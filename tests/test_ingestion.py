@@ -16,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-import psycopg2
 import pytest
 from django.db import connection
 from django.db.models import F
@@ -27,6 +26,7 @@ from core.services.ingestion.errors import IngestionFailed
 from core.services.ingestion.generate import generate_sample_files
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.maintenance import current_debt_drift
+from tests.conftest import connect_separately
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -451,14 +451,7 @@ def test_row_numbers_are_excel_rows_with_offsets_and_empty_rows(tmp_path):
 
 @needs_real_files
 def test_runs_are_serialized_by_the_advisory_lock():
-    settings = connection.settings_dict
-    holder = psycopg2.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        password=settings["PASSWORD"] or None,
-    )
+    holder = connect_separately()
     outcome: list = []
 
     def run() -> None:

@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg2
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -22,6 +21,7 @@ from django.db import connection
 from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion import dispatch
 from core.services.maintenance import current_debt_drift
+from tests.conftest import connect_separately
 from tests.test_ingestion import REAL_CUSTOMERS, REAL_LOANS, needs_real_files
 from tests.test_ingestion_worker import service_env
 
@@ -47,17 +47,6 @@ def start_worker(log_path: Path) -> subprocess.Popen:
     return process
 
 
-def connect():
-    db = connection.settings_dict
-    return psycopg2.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        password=db["PASSWORD"] or None,
-    )
-
-
 def sequence_values() -> list:
     """The identity sequences of customers and loans (ingestion_runs' moves with every run)."""
     with connection.cursor() as cursor:
@@ -72,7 +61,7 @@ def sequence_values() -> list:
 
 def test_killed_worker_leaves_nothing_half_loaded(tmp_path):
     sequences_before = sequence_values()
-    holder = connect()
+    holder = connect_separately()
     worker = start_worker(tmp_path / "first.log")
     try:
         with holder.cursor() as cursor:  # lets the run copy and validate, then blocks it

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg2
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -23,6 +22,7 @@ from django.db.models import F
 from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion import dispatch
 from core.services.maintenance import current_debt_drift
+from tests.conftest import connect_separately
 from tests.test_ingestion import REAL_CUSTOMERS, REAL_LOANS, needs_real_files, variant
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,14 +89,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 def hold_ingestion_lock():
     """Another run in progress: a connection holding the ingestion advisory lock."""
-    db = connection.settings_dict
-    holder = psycopg2.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        password=db["PASSWORD"] or None,
-    )
+    holder = connect_separately()
     with holder.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock('ingestion_runs'::regclass::oid::integer, 0)")
     return holder
