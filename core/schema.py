@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 
 
@@ -23,5 +21,6 @@ class NumberFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        schema["multipleOf"] = float(Decimal(1).scaleb(-self.target.decimal_places))
+        # JSON Schema wants a number here (0.01 for two places); the API itself parses Decimal.
+        schema["multipleOf"] = 10 ** -self.target.decimal_places
         return schema
