@@ -430,3 +430,12 @@ def test_docs_page_serves_its_own_assets(api):
     html = response.content.decode()
     assert "swagger-ui" in html
     assert "http://" not in html and "https://" not in html  # no CDN
+
+
+def test_docs_assets_are_served_by_the_service(client):
+    html = client.get("/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html
+    asset = html.split('src="')[1].split('"')[0] if 'src="' in html else ""
+    assert asset.startswith("/static/"), html
+    response = client.get(asset)
+    assert response.status_code == 200
