@@ -1,0 +1,627 @@
+"""Ingestion benchmark: the real Celery task end to end, against three baselines measured in
+the same run on the same files.
+
+    .venv/bin/python bench/ingest.py                                  # 100k customers / 1M loans
+    .venv/bin/python bench/ingest.py --customers 1000 --loans 20000 --repeat 1   # smoke, < 1 min
+    .venv/bin/python bench/ingest.py --profile                        # + per-statement profile
+
+Needs PostgreSQL (PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 postgres) and Redis
+(BENCH_REDIS_URL, default redis://127.0.0.1:6379/0). The sample files come from the project's
+generator (manage.py generate_sample_data) and are cached under BENCH_DATA_DIR
+(default /tmp/credit-bench-data); their generation is not timed.
+
+What is measured, each in a process of its own, each repetition in fresh databases:
+  end to end  a Celery worker (--pool=solo, our own queue) runs core.tasks.ingest_data, sent by
+              core.services.ingestion.dispatch exactly as `manage.py ingest_data --wait` sends
+              it, into a freshly migrated database. Seconds from enqueue to SUCCESS, as seen by
+              the client (progress polled every 50 ms); the worker's peak RSS (VmHWM).
+  (a) read    the project's reader (read.open_sheet) over both workbooks, every cell formatted;
+              no database.
+  (b) COPY    the same rows, rendered as COPY text before the clock starts, COPYed by psycopg2
+              into typed tables with no key, index, constraint or trigger; commit included.
+  (c) bulk    the same reader feeding Django bulk_create (batch 5,000) into the real customers
+              and loans tables of a freshly migrated database, in one transaction.
+Targets: end to end <= 1.5 x (a + b); (c) / end to end >= 4; worker peak RSS <= 1 GiB.
+
+Diagnostics (not targets): calamine's rows alone, the reader + COPY-line rendering the
+pipeline does, and with --profile the pipeline's stages and SQL statements one by one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+
+BULK_BATCH = 5_000
+RSS_LIMIT_MIB = 1024
+E2E_RATIO_LIMIT = 1.5
+BULK_RATIO_TARGET = 4.0
+WORKER_READY_SECONDS = 90
+RESULT_MARK = "BENCH_RESULT "
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+def bench_sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+# ================================================================================================
+# Child phases: each runs in its own process and prints one RESULT_MARK line of JSON.
+# ================================================================================================
+
+
+def _files(data: Path):
+    from core.services.ingestion.generate import CUSTOMERS_FILE, LOANS_FILE
+    from core.services.ingestion.headers import CUSTOMERS, LOANS
+
+    return ((data / CUSTOMERS_FILE, CUSTOMERS), (data / LOANS_FILE, LOANS))
+
+
+def phase_read(data: Path) -> dict:
+    """(a) The project's read path alone: SheetRows over both workbooks."""
+    from core.services.ingestion.read import open_sheet
+
+    started = time.perf_counter()
+    rows = 0
+    for path, spec in _files(data):
+        with open_sheet(path, spec) as sheet:
+            for _ in sheet:
+                rows += 1
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def phase_read_raw(data: Path) -> dict:
+    """Diagnostic: calamine's rows without the reader's cell formatting."""
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    rows = 0
+    for path, _ in _files(data):
+        with CalamineWorkbook.from_path(str(path)) as workbook:
+            for _ in workbook.get_sheet_by_index(0).iter_rows():
+                rows += 1
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def phase_render(data: Path) -> dict:
+    """Diagnostic: the reader plus the COPY lines the pipeline renders (stage.copy_lines and
+    its TextStream, read in the pipeline's block size), nothing sent anywhere."""
+    from core.services.ingestion import stage
+    from core.services.ingestion.progress import ProgressTracker
+    from core.services.ingestion.read import open_sheet
+
+    started = time.perf_counter()
+    tracker = ProgressTracker()
+    size = 0
+    for path, spec in _files(data):
+        with open_sheet(path, spec) as sheet:
+            stream = stage.TextStream(stage.copy_lines(sheet, spec.name, tracker))
+            while block := stream.read(stage.COPY_BLOCK_SIZE):
+                size += len(block)
+    return {"seconds": time.perf_counter() - started, "rows": tracker.rows_read, "chars": size}
+
+
+def phase_copy(data: Path, db: str) -> dict:
+    """(b) Bare COPY of pre-rendered text into unindexed typed tables (fresh database)."""
+    import psycopg2
+
+    from core.services.ingestion.read import open_sheet
+    from core.services.ingestion.stage import COPY_ESCAPES, COPY_NULL
+
+    texts = {}
+    rows = 0
+    for path, spec in _files(data):
+        buffer = io.StringIO()
+        with open_sheet(path, spec) as sheet:
+            for _, cells in sheet:
+                rows += 1
+                buffer.write(
+                    "\t".join(COPY_NULL if c is None else c.translate(COPY_ESCAPES) for c in cells)
+                )
+                buffer.write("\n")
+        texts[spec.name] = buffer.getvalue()
+    conn = psycopg2.connect(common.database_url(db))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(bench_sql("bare_copy_tables"))
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for name in ("customers", "loans"):
+                cur.copy_expert(bench_sql(f"bare_copy_{name}"), io.StringIO(texts[name]), 1 << 16)
+        conn.commit()
+        seconds = time.perf_counter() - started
+    finally:
+        conn.close()
+    return {"seconds": seconds, "rows": rows, "chars": sum(len(t) for t in texts.values())}
+
+
+def phase_bulk(data: Path) -> dict:
+    """(c) The reader feeding Django bulk_create (batch 5,000) into the real tables, one
+    transaction. No validation, no id mapping: loan ids come from the identity."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from core.models import Customer, Loan
+    from core.services.ingestion.read import open_sheet
+
+    (customers_path, customers_spec), (loans_path, loans_spec) = _files(data)
+    today = timezone.localdate()
+    rows = 0
+    started = time.perf_counter()
+    with transaction.atomic():
+        batch: list = []
+        with open_sheet(customers_path, customers_spec) as sheet:
+            for _, c in sheet:
+                batch.append(
+                    Customer(
+                        customer_id=int(c[0]),
+                        first_name=c[1],
+                        last_name=c[2],
+                        age=int(c[3]),
+                        phone_number=c[4],
+                        monthly_salary=Decimal(c[5]),
+                        approved_limit=Decimal(c[6]),
+                    )
+                )
+                if len(batch) == BULK_BATCH:
+                    Customer.objects.bulk_create(batch)
+                    rows += len(batch)
+                    batch = []
+        Customer.objects.bulk_create(batch)
+        rows += len(batch)
+        batch = []
+        with open_sheet(loans_path, loans_spec) as sheet:
+            for _, c in sheet:
+                end_date = dt.date.fromisoformat(c[8])
+                batch.append(
+                    Loan(
+                        customer_id=int(c[0]),
+                        source_loan_id=int(c[1]),
+                        loan_amount=Decimal(c[2]),
+                        tenure=int(c[3]),
+                        interest_rate=Decimal(c[4]),
+                        monthly_installment=Decimal(c[5]),
+                        emis_paid_on_time=int(c[6]),
+                        start_date=dt.date.fromisoformat(c[7]),
+                        end_date=end_date,
+                        is_active=end_date > today,
+                    )
+                )
+                if len(batch) == BULK_BATCH:
+                    Loan.objects.bulk_create(batch)
+                    rows += len(batch)
+                    batch = []
+        Loan.objects.bulk_create(batch)
+        rows += len(batch)
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def phase_e2e_client(data: Path) -> dict:
+    """The client side of the end-to-end run: enqueue as `manage.py ingest_data` does, then
+    follow the task's state to its end, noting when each stage begins."""
+    from core.services.ingestion import dispatch
+
+    (customers_path, _), (loans_path, _) = _files(data)
+    stages: list[tuple[str, float]] = []
+
+    def note(meta: dict) -> None:
+        stage = str(meta.get("stage"))
+        if not stages or stages[-1][0] != stage:
+            stages.append((stage, time.perf_counter() - started))
+
+    started = time.perf_counter()
+    task_id = dispatch.enqueue_ingestion(customers_path, loans_path)
+    outcome = dispatch.wait_for_ingestion(task_id, note, timeout=3600, poll_seconds=0.05)
+    seconds = time.perf_counter() - started
+    if not outcome.succeeded:
+        raise SystemExit(f"ingestion failed: {outcome.report.describe() if outcome.report else ''}")
+    stages.append(("SUCCESS seen by the client", seconds))
+    return {"seconds": seconds, "result": outcome.result, "stages": stages}
+
+
+def phase_profile(data: Path) -> dict:
+    """--profile: run_ingestion in this process, as the task calls it, with each stage and each
+    SQL statement timed (Django's execute_wrapper; the COPYs are the 'copying' stages)."""
+    from django.db import connection
+
+    from core.services.ingestion import pipeline
+    from core.services.ingestion.queries import SQL_DIR as QUERY_DIR
+    from core.services.ingestion.queries import sql_text
+    from core.sqlfiles import ROOT
+
+    names = {sql_text(p.stem): p.stem for p in (ROOT / QUERY_DIR).glob("*.sql")}
+    statements: list[tuple[str, float]] = []
+
+    def timed(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            label = names.get(sql) or " ".join(sql.split())[:60]
+            statements.append((label, time.perf_counter() - began))
+
+    stages: list[tuple[str, float]] = []
+
+    def note(meta: dict) -> None:
+        stage = str(meta.get("stage"))
+        if not stages or stages[-1][0] != stage:
+            stages.append((stage, time.perf_counter() - started))
+
+    (customers_path, _), (loans_path, _) = _files(data)
+    started = time.perf_counter()
+    with connection.execute_wrapper(timed):
+        result = pipeline.run_ingestion(customers_path, loans_path, on_progress=note)
+    seconds = time.perf_counter() - started
+    stages.append(("returned", seconds))
+    return {"seconds": seconds, "result": result.as_dict(), "stages": stages,
+            "statements": statements}  # fmt: skip
+
+
+def phase_explain(data: Path) -> dict:
+    """--profile, second part: run_ingestion again (fresh database), with auto_explain sending
+    the plan of every statement over 50 ms (with per-node and trigger times) to this client.
+    Per-node timing slows the run down; read the plans for shares, not for totals."""
+    import collections
+
+    from django.db import connection
+
+    from core.services.ingestion import pipeline
+    from core.services.ingestion.queries import SQL_DIR as QUERY_DIR
+    from core.sqlfiles import ROOT
+
+    connection.ensure_connection()
+    notices = collections.deque(maxlen=1000)
+    connection.connection.notices = notices
+    with connection.cursor() as cursor:
+        cursor.execute(bench_sql("auto_explain_session"))
+    (customers_path, _), (loans_path, _) = _files(data)
+    started = time.perf_counter()
+    pipeline.run_ingestion(customers_path, loans_path)
+    seconds = time.perf_counter() - started
+    files = {
+        path.stem: path.read_text(encoding="utf-8").splitlines()[0]
+        for path in (ROOT / QUERY_DIR).glob("*.sql")
+    }
+    plans = []
+    for notice in notices:
+        text = notice.strip()
+        head = text[:400]
+        label = next((name for name, first in files.items() if first in head), None)
+        plans.append({"file": label, "plan": text})
+    return {"seconds": seconds, "plans": plans}
+
+
+PHASES = {
+    "read": phase_read,
+    "read_raw": phase_read_raw,
+    "render": phase_render,
+    "copy": phase_copy,
+    "bulk": phase_bulk,
+    "e2e_client": phase_e2e_client,
+    "profile": phase_profile,
+    "explain": phase_explain,
+}
+
+
+def run_child(args: argparse.Namespace) -> None:
+    common.setup_django(args.db or "postgres")
+    fn = PHASES[args.phase]
+    data = Path(args.data)
+    result = fn(data, args.db) if args.phase == "copy" else fn(data)
+    result["peak_rss_mib"] = common.peak_rss_mib()
+    print(RESULT_MARK + json.dumps(result, default=str), flush=True)
+
+
+# ================================================================================================
+# The orchestrator.
+# ================================================================================================
+
+
+def spawn_phase(phase: str, data: Path, db: str | None = None) -> dict:
+    command = [common.PYTHON, __file__, "--phase", phase, "--data", str(data)]
+    if db:
+        command += ["--db", db]
+    env = common.service_env(db or "postgres")
+    done = subprocess.run(command, env=env, cwd=common.ROOT, capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])
+    sys.stderr.write(done.stdout + done.stderr)
+    raise RuntimeError(f"phase {phase} failed (exit {done.returncode})")
+
+
+def measure_read(data: Path) -> dict:
+    return spawn_phase("read", data)
+
+
+def measure_copy(data: Path) -> dict:
+    with common.fresh_database("copy", migrated=False) as db:
+        return spawn_phase("copy", data, db)
+
+
+def measure_bulk(data: Path) -> dict:
+    with common.fresh_database("bulk") as db:
+        return spawn_phase("bulk", data, db)
+
+
+class Worker:
+    """A Celery worker of the project (--pool=solo: the task runs in this very process, so its
+    VmHWM is the task's peak memory), on the benchmark's own queue."""
+
+    def __init__(self, db: str) -> None:
+        self.env = common.service_env(db)
+        self.queue = self.env["CELERY_TASK_DEFAULT_QUEUE"]
+        self.name = f"bench{common.RUN_ID}@localhost"
+        self.log = open(common.ROOT / "bench" / "out" / "worker.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [common.PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+             "-Q", self.queue, "-n", self.name, "--loglevel=WARNING",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=common.ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def wait_ready(self) -> None:
+        from celery import Celery
+
+        app = Celery(broker=self.env["CELERY_BROKER_URL"])
+        deadline = time.monotonic() + WORKER_READY_SECONDS
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError("the Celery worker exited; see bench/out/worker.log")
+                if app.control.ping(destination=[self.name], timeout=1.0):
+                    return
+            raise RuntimeError("the Celery worker did not become ready")
+        finally:
+            app.close()
+
+    def rss(self) -> tuple[float, float]:
+        """(current RSS, peak RSS) of the worker process, MiB."""
+        pid = self.process.pid
+        return (
+            round((common.proc_status_kib(pid, "VmRSS") or 0) / 1024, 1),
+            round((common.proc_status_kib(pid, "VmHWM") or 0) / 1024, 1),
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        import redis
+
+        client = redis.Redis.from_url(self.env["CELERY_BROKER_URL"])
+        client.delete(self.queue)  # a message left by a failed run must not wait for the next
+        client.close()
+
+
+def measure_e2e(data: Path, expected: tuple[int, int]) -> dict:
+    with common.fresh_database("e2e") as db:
+        worker = Worker(db)
+        try:
+            worker.wait_ready()
+            time.sleep(1.0)  # let the start-up maturity sweep (an empty table) finish first
+            idle_rss, _ = worker.rss()
+            result = spawn_phase("e2e_client", data, db)
+            result["worker_idle_rss_mib"] = idle_rss
+            result["worker_peak_rss_mib"] = worker.rss()[1]
+        finally:
+            worker.stop()
+        result["check"] = check_loaded(db, expected)
+    return result
+
+
+def check_loaded(db: str, expected: tuple[int, int]) -> dict:
+    import psycopg2
+
+    conn = psycopg2.connect(common.database_url(db))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(bench_sql("check_loaded"))
+            customers, loans, drift, runs = cur.fetchone()
+    finally:
+        conn.close()
+    ok = (customers, loans, drift) == (*expected, 0)
+    if not ok:
+        raise RuntimeError(
+            f"end-to-end run left {customers} customers, {loans} loans, {drift} drifting debts "
+            f"(expected {expected[0]}, {expected[1]}, 0)"
+        )
+    return {"customers": customers, "loans": loans, "debt_drift": drift, "worker_run": runs}
+
+
+def fmt_seconds(values: list[float]) -> str:
+    return "  ".join(f"{v:7.2f}" for v in values)
+
+
+def orchestrate(args: argparse.Namespace) -> int:
+    (common.ROOT / "bench" / "out").mkdir(exist_ok=True)
+    data = common.ensure_sample_files(Path(args.data_dir), args.customers, args.loans, args.seed)
+    rows_total = args.customers + args.loans
+    print(f"ingestion benchmark: {args.customers:,} customers + {args.loans:,} loans "
+          f"= {rows_total:,} rows, {args.repeat} repetition(s), files in {data}")  # fmt: skip
+    print("machine:")
+    machine = common.print_machine()
+
+    runs: dict[str, list[dict]] = {"e2e": [], "read": [], "copy": [], "bulk": []}
+    diagnostics: dict[str, list[dict]] = {"read_raw": [], "render": []}
+    for repetition in range(1, args.repeat + 1):
+        # Interleaved, so slow phases of a noisy machine hit every measure alike.
+        steps = [
+            ("read", lambda: measure_read(data)),
+            ("copy", lambda: measure_copy(data)),
+            ("e2e", lambda: measure_e2e(data, (args.customers, args.loans))),
+        ]
+        if not args.skip_bulk:
+            steps.append(("bulk", lambda: measure_bulk(data)))
+        if not args.no_diagnostics and repetition == 1:
+            steps.append(("read_raw", lambda: spawn_phase("read_raw", data)))
+            steps.append(("render", lambda: spawn_phase("render", data)))
+        for name, step in steps:
+            result = step()
+            (runs if name in runs else diagnostics)[name].append(result)
+            result["load_average"] = os.getloadavg()[0]
+            print(
+                f"  run {repetition} {name:9} {result['seconds']:8.2f} s   "
+                f"(1-min load average {result['load_average']:.1f})",
+                flush=True,
+            )
+
+    med = {name: common.median(r["seconds"] for r in results)
+           for name, results in runs.items() if results}  # fmt: skip
+    e2e = med["e2e"]
+    floor = med["read"] + med["copy"]
+    peak = max(r["worker_peak_rss_mib"] for r in runs["e2e"])
+    rows_read = {r["rows"] for r in runs["read"]}
+    print()
+    print("rows read by the reader:", ", ".join(f"{n:,}" for n in sorted(rows_read)))
+    print(f"{'measure':44} {'median s':>9} {'rows/s':>10}   each run (s)")
+    labels = {
+        "e2e": "end to end (Celery task, fresh DB)",
+        "read": "(a) reader alone, both workbooks",
+        "copy": "(b) bare COPY, unindexed typed tables",
+        "bulk": "(c) reader + Django bulk_create (5,000)",
+    }
+    for name, label in labels.items():
+        if name in med:
+            seconds = [r["seconds"] for r in runs[name]]
+            print(f"{label:44} {med[name]:9.2f} {rows_total / med[name]:10,.0f}   "
+                  f"{fmt_seconds(seconds)}")  # fmt: skip
+    for name, label in (("read_raw", "diag: calamine rows only (no formatting)"),
+                        ("render", "diag: reader + COPY-line rendering")):  # fmt: skip
+        if diagnostics[name]:
+            seconds = diagnostics[name][0]["seconds"]
+            print(f"{label:44} {seconds:9.2f} {rows_total / seconds:10,.0f}")
+    e2e_runs = runs["e2e"]
+    print(f"worker RSS: idle {common.median(r['worker_idle_rss_mib'] for r in e2e_runs):.0f} MiB, "
+          f"peak (VmHWM) {peak:.0f} MiB; worker-side run: "
+          f"{', '.join(r['check']['worker_run'] for r in e2e_runs)} s")  # fmt: skip
+    print("end-to-end stages (client-observed start, s):")
+    stages = e2e_runs[len(e2e_runs) // 2]["stages"]
+    for (stage, at), nxt in zip(stages, [*stages[1:], None], strict=True):
+        length = f"{nxt[1] - at:7.2f}" if nxt else "       "
+        print(f"    {at:7.2f}  {length}  {stage}")
+    print()
+    ratio = e2e / floor
+    print("targets:")
+    print(f"  end to end <= {E2E_RATIO_LIMIT} x (a + b): {e2e:.2f} s vs 1.5 x {floor:.2f} s "
+          f"= {E2E_RATIO_LIMIT * floor:.2f} s; e2e / (a + b) = {ratio:.2f}   "
+          f"{common.verdict(ratio <= E2E_RATIO_LIMIT)}")  # fmt: skip
+    speedup = None
+    if "bulk" in med:
+        speedup = med["bulk"] / e2e
+        print(
+            f"  >= {BULK_RATIO_TARGET:g} x faster than (c): (c) / e2e = {med['bulk']:.2f} / "
+            f"{e2e:.2f} = {speedup:.2f}   {common.verdict(speedup >= BULK_RATIO_TARGET)}"
+        )
+    print(
+        f"  worker peak RSS <= {RSS_LIMIT_MIB} MiB: {peak:.0f} MiB   "
+        f"{common.verdict(peak <= RSS_LIMIT_MIB)}"
+    )
+
+    profile = None
+    if args.profile:
+        with common.fresh_database("profile") as db:
+            profile = spawn_phase("profile", data, db)
+        print_profile(profile)
+        with common.fresh_database("explain") as db:
+            explained = spawn_phase("explain", data, db)
+        profile["explain"] = explained
+        print_plans(explained)
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = common.ROOT / "bench" / "out" / f"ingest-{args.loans}-{stamp}.json"
+    out.write_text(json.dumps({
+        "machine": machine, "args": vars(args), "runs": runs, "diagnostics": diagnostics,
+        "medians": med, "ratios": {"e2e_over_a_plus_b": ratio, "bulk_over_e2e": speedup},
+        "worker_peak_rss_mib": peak, "profile": profile,
+    }, indent=1, default=str))  # fmt: skip
+    print(f"\nraw figures: {out.relative_to(common.ROOT)}")
+    return 0
+
+
+def print_profile(profile: dict) -> None:
+    print(f"\nprofile: run_ingestion in-process {profile['seconds']:.2f} s, "
+          f"peak RSS {profile['peak_rss_mib']:.0f} MiB")  # fmt: skip
+    print("  stages (start, length s):")
+    stages = profile["stages"]
+    for (stage, at), nxt in zip(stages, [*stages[1:], None], strict=True):
+        length = f"{nxt[1] - at:7.2f}" if nxt else "       "
+        print(f"    {at:7.2f}  {length}  {stage}")
+    print("  SQL statements (s), slowest first:")
+    for label, seconds in sorted(profile["statements"], key=lambda s: -s[1]):
+        if seconds >= 0.01:
+            print(f"    {seconds:7.2f}  {label}")
+
+
+def print_plans(explained: dict) -> None:
+    """The auto_explain plans, slowest first: duration, the statement's first line, the plan's
+    top node and every trigger line (the whole plans are in the JSON file)."""
+    print(f"\nauto_explain (run_ingestion with per-node timing: {explained['seconds']:.2f} s), "
+          "statements over 50 ms, slowest first:")  # fmt: skip
+    entries = []
+    for item in explained["plans"]:
+        lines = item["plan"].splitlines()
+        head = lines[0] if lines else ""
+        if "duration:" not in head:
+            continue
+        ms = float(head.split("duration:")[1].split("ms")[0])
+        if item["file"]:
+            query = f"sql/queries/ingestion/{item['file']}.sql"
+        else:  # a statement of a trigger or a function: its first line of SQL
+            text = item["plan"].split("Query Text:", 1)[-1].splitlines()
+            query = next((ln for ln in text if ln.strip() and "--" not in ln[:3]), "?")
+        entries.append((ms, query, lines))
+    for ms, query, body in sorted(entries, key=lambda e: -e[0]):
+        print(f"  {ms / 1000:7.2f} s  {' '.join(query.split())[:110]}")
+        nodes = [ln for ln in body[1:] if "actual time" in ln]
+        if nodes:
+            print("             " + " ".join(nodes[0].split())[:140])
+        for line in body:
+            if line.strip().startswith("Trigger"):
+                print("             " + " ".join(line.split())[:140])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--loans", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions (medians reported)")
+    parser.add_argument("--data-dir", default=str(common.DEFAULT_DATA_DIR))
+    parser.add_argument("--skip-bulk", action="store_true", help="leave out baseline (c)")
+    parser.add_argument("--no-diagnostics", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="also time stages and statements")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        run_child(args)
+        return 0
+    # A terminated benchmark still stops its worker and drops its databases (finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    return orchestrate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

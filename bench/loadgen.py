@@ -1,0 +1,171 @@
+"""A bounded closed-loop HTTP load generator in plain Python (the fallback when wrk is absent).
+
+Each client is a thread holding one http.client connection (keep-alive when the server keeps
+the connection open; http.client reconnects by itself when it does not). Clients are spread
+over a few processes so the generator is not held back by one interpreter lock. A run stops at
+its deadline or when every client has sent its share of max_requests, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing as mp
+import os
+import random
+import resource
+import threading
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# (method, path, body or None) for one request; given a seeded Random.
+RequestMaker = Callable[[random.Random], tuple[str, str, bytes | None]]
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+TIMEOUT_SECONDS = 10
+
+
+@dataclass
+class LoadResult:
+    clients: int
+    requests: int
+    errors: int  # transport errors and statuses outside ok_statuses
+    seconds: float
+    latencies_ms: list[float]  # sorted
+    statuses: dict[int, int]
+    generator_cpu_seconds: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def _client(
+    port: int,
+    make: RequestMaker,
+    seed: int,
+    start_at: float,
+    deadline: float,
+    max_requests: int,
+    ok_statuses: frozenset[int],
+    out: dict,
+) -> None:
+    rng = random.Random(seed)
+    latencies = array("d")
+    statuses: dict[int, int] = {}
+    errors = 0
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
+    pause = start_at - time.perf_counter()
+    if pause > 0:
+        time.sleep(pause)
+    first = last = time.perf_counter()
+    sent = 0
+    while sent < max_requests:
+        method, path, body = make(rng)
+        began = time.perf_counter()
+        if began >= deadline:
+            break
+        try:
+            conn.request(method, path, body=body, headers=HEADERS)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            errors += 1
+            status = 0
+        last = time.perf_counter()
+        sent += 1
+        latencies.append((last - began) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+        if status and status not in ok_statuses:
+            errors += 1
+    conn.close()
+    out.update(latencies=latencies, statuses=statuses, errors=errors, first=first, last=last)
+
+
+def _process(
+    port: int,
+    make: RequestMaker,
+    seeds: list[int],
+    start_at: float,
+    deadline: float,
+    per_client: int,
+    ok_statuses: frozenset[int],
+    queue,
+) -> None:
+    outs = [{} for _ in seeds]
+    threads = [
+        threading.Thread(
+            target=_client,
+            args=(port, make, seed, start_at, deadline, per_client, ok_statuses, out),
+            daemon=True,
+        )
+        for seed, out in zip(seeds, outs, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put((outs, usage.ru_utime + usage.ru_stime))
+
+
+def run_load(
+    port: int,
+    make: RequestMaker,
+    *,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    ok_statuses: frozenset[int] = frozenset({200, 201}),
+    seed: int = 0,
+    processes: int | None = None,
+) -> LoadResult:
+    """Closed loop: `clients` connections each send a request as soon as the previous answer
+    is read, for at most `seconds` and at most `max_requests` requests in all."""
+    processes = max(1, min(clients, processes or min(4, os.cpu_count() or 1)))
+    per_client = max(1, max_requests // clients)
+    seeds = [seed * 1000 + i for i in range(clients)]
+    groups = [seeds[i::processes] for i in range(processes)]
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    # Start together, after every process has forked and made its threads.
+    start_at = time.perf_counter() + 0.3
+    deadline = start_at + seconds
+    workers = [
+        ctx.Process(
+            target=_process,
+            args=(port, make, group, start_at, deadline, per_client, ok_statuses, queue),
+        )
+        for group in groups
+    ]
+    for worker in workers:
+        worker.start()
+    outs, cpu = [], 0.0
+    for _ in workers:
+        group_outs, group_cpu = queue.get(timeout=seconds + 4 * TIMEOUT_SECONDS + 30)
+        outs.extend(group_outs)
+        cpu += group_cpu
+    for worker in workers:
+        worker.join()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors = 0
+    for out in outs:
+        latencies.extend(out["latencies"])
+        errors += out["errors"]
+        for status, count in out["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    first = min(out["first"] for out in outs)
+    last = max(out["last"] for out in outs)
+    latencies.sort()
+    return LoadResult(
+        clients=clients,
+        requests=len(latencies),
+        errors=errors,
+        seconds=last - first,
+        latencies_ms=latencies,
+        statuses=statuses,
+        generator_cpu_seconds=cpu,
+    )
