@@ -22,5 +22,5 @@ class NumberFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         # JSON Schema wants a number here (0.01 for two places); the API itself parses Decimal.
-        schema["multipleOf"] = 10 ** -self.target.decimal_places
+        schema["multipleOf"] = 10**-self.target.decimal_places
         return schema
