@@ -1,7 +1,8 @@
 """Streaming rows out of a workbook with python-calamine, each cell formatted as text.
 
-Reader choice, by measurement on the same 1M-row loan sheet: openpyxl (read-only mode) 69 s and
-644 MB peak RSS, python-calamine 6.5 s and 137 MB. openpyxl stays for writing workbooks.
+Reader choice, by measurement on the same 1M-row loan sheet: openpyxl (read-only mode) 69 s,
+python-calamine 6.5 s. calamine holds the parsed sheet in memory (about 0.6 KiB per loan row:
+736 MiB peak worker RSS at 1M loans, bench/RESULTS.md); openpyxl stays for writing workbooks.
 
 Cells become the text PostgreSQL will validate and cast (sql/ingestion_cells_v1.sql); no
 arithmetic happens here. Numbers arrive from calamine as floats: an integral float is written as

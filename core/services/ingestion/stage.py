@@ -1,7 +1,7 @@
 """Staging: TEMP tables of text cells, fed row by row through COPY from the workbook stream.
 
 Nothing is collected in Python: the reader's rows are formatted into COPY text lines as
-psycopg2 asks for the next block, so memory stays flat whatever the file size.
+psycopg2 asks for the next block, so staging adds no memory beyond the reader's own sheet.
 """
 
 from __future__ import annotations
