@@ -156,12 +156,12 @@ def _loan_values(customer_id: int, loan_id: int, rng: random.Random) -> list:
     amount = rng.randrange(1, 11) * 100_000
     tenure = rng.randrange(3, 181)
     if rng.random() < 0.02:
-        rate: int | float = rng.randrange(8, 19)
+        rate: int | Decimal = rng.randrange(8, 19)
         rate_text = str(rate)
     else:
         cents = rng.randrange(801, 1801)
         rate_text = f"{cents // 100}.{cents % 100:02d}"
-        rate = float(rate_text)  # written as an Excel number, as in the real file
+        rate = Decimal(rate_text)  # openpyxl writes it as an Excel number, as in the real file
     emi = monthly_installment(Decimal(amount), Decimal(rate_text), tenure)
     start = FIRST_START_DATE + dt.timedelta(days=rng.randrange(START_DATE_SPAN_DAYS))
     return [
