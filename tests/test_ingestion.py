@@ -629,3 +629,136 @@ def test_text_with_copy_special_characters_loads_exactly(tmp_path):
     customers = variant(REAL_CUSTOMERS, tmp_path / "c.xlsx", lambda s: s.__setitem__("C2", name))
     ingest(customers)
     assert Customer.objects.get(pk=1).last_name == name
+
+
+# --- the two staging paths (stage.py): plain COPY into typed columns, text with cell parsers ---
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [14.0, 8.2, 8.199999999999999, 1000.555, -5.5, 0.0001, 0.0, -0.0, 12, 2.0**56],
+)
+def test_plain_numbers_are_the_same_text_as_in_the_text_path(cell):
+    from core.services.ingestion.read import cell_text, plain_number_text
+
+    assert plain_number_text(cell) == cell_text(cell)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "12",
+        "  12 ",
+        "abc",
+        True,
+        1e17,
+        1e20,
+        2.5e-7,
+        float("nan"),
+        float("inf"),
+        dt.date(2020, 1, 1),
+    ],
+)
+def test_anything_else_in_a_number_column_is_not_plain(cell):
+    from core.services.ingestion.read import NotPlainCell, plain_number_text
+
+    with pytest.raises(NotPlainCell):
+        plain_number_text(cell)
+
+
+@pytest.mark.parametrize(
+    "cell", [42803.0, 42803.75, 1, dt.date(2017, 3, 9), dt.datetime(2017, 3, 9, 14, 30)]
+)
+def test_plain_dates_are_the_same_text_as_in_the_text_path(cell):
+    from core.services.ingestion.read import date_cell_text, plain_date_text
+
+    assert plain_date_text(cell) == date_cell_text(cell)
+
+
+@pytest.mark.parametrize("cell", ["2017-03-09", -1.0, 0.5, 3e6, float("nan"), True])
+def test_anything_else_in_a_date_column_is_not_plain(cell):
+    from core.services.ingestion.read import NotPlainCell, plain_date_text
+
+    with pytest.raises(NotPlainCell):
+        plain_date_text(cell)
+
+
+def text_path_messages(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "staged as text" in r.getMessage()]
+
+
+@needs_real_files
+def test_the_real_files_take_the_plain_path(caplog):
+    caplog.set_level("INFO", logger="core.services.ingestion.stage")
+    ingest()
+    assert text_path_messages(caplog) == []
+    assert Loan.objects.count() == 782
+
+
+@needs_real_files
+def test_numbers_written_as_text_take_the_text_path_and_load_the_same(tmp_path, caplog):
+    caplog.set_level("INFO", logger="core.services.ingestion.stage")
+
+    def as_text(sheet):
+        for row in range(2, sheet.max_row + 1):
+            for column in "CDF":  # Loan Amount, Tenure, Monthly payment
+                cell = sheet[f"{column}{row}"]
+                if isinstance(cell.value, int | float):
+                    cell.value = f" {cell.value} "
+
+    def loans_as_loaded() -> list[tuple]:
+        fields = [f.attname for f in Loan._meta.concrete_fields if f.name != "loan_id"]
+        return list(Loan.objects.order_by("customer_id", "source_loan_id").values_list(*fields))
+
+    loans = variant(REAL_LOANS, tmp_path / "loans.xlsx", as_text)
+    ingest(loans=loans)
+    from_text = loans_as_loaded()
+    [message] = text_path_messages(caplog)
+    assert "loans.xlsx" in message and "not a plain number or date" in message
+
+    Loan.objects.all().delete()  # (the sequences move on: loan ids are not compared)
+    Customer.objects.all().delete()
+    ingest()
+    assert loans_as_loaded() == from_text and len(from_text) == 782
+
+
+@needs_real_files
+def test_a_value_postgresql_refuses_falls_back_to_the_cell_rules(tmp_path, caplog):
+    caplog.set_level("INFO", logger="core.services.ingestion.stage")
+    loans = variant(REAL_LOANS, tmp_path / "loans.xlsx", lambda s: s.__setitem__("D9", 12.5))
+    [problem] = refused(loans=loans).report.problems
+    assert (problem.row, problem.column, problem.value) == (9, 'D "Tenure"', "12.5")
+    assert problem.reason == "not a whole number"
+    [message] = text_path_messages(caplog)
+    assert "invalid input syntax for type bigint" in message
+
+
+@needs_real_files
+def test_both_paths_judge_plain_cells_alike(tmp_path, monkeypatch):
+    """The same refused file, once through the plain path and once forced through the text
+    path: the same report, cell for cell."""
+
+    def break_customers(s):
+        s["D5"], s["F7"], s["G8"], s["F9"] = 17, 1000.555, -1, 0  # age, decimals, limit, salary
+        s["D10"] = None
+
+    def break_loans(s):
+        s["C2"], s["D3"], s["D4"], s["E5"] = 0, 0, 601, 100.01  # amount, tenure x2, rate
+        s["F6"], s["G7"], s["I8"] = 1.005, -1, dt.date(2030, 1, 1)
+        s["H9"], s["B10"], s["A11"] = None, 0, 99999
+
+    customers = variant(REAL_CUSTOMERS, tmp_path / "c.xlsx", break_customers)
+    loans = variant(REAL_LOANS, tmp_path / "l.xlsx", break_loans)
+    plain = refused(customers, loans).report
+
+    from core.services.ingestion.read import NotPlainCell, SheetRows
+
+    def never_plain(self):
+        raise NotPlainCell
+        yield
+
+    monkeypatch.setattr(SheetRows, "plain", never_plain)
+    text = refused(customers, loans).report
+
+    assert plain.total_problems == text.total_problems == 15
+    assert [p.__dict__ for p in plain.problems] == [p.__dict__ for p in text.problems]

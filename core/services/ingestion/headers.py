@@ -12,12 +12,19 @@ from dataclasses import dataclass
 
 from core.services.ingestion.errors import FailureReport, IngestionFailed, Problem
 
+# What a column holds; numbers in a date column are Excel serial dates.
+INTEGER, DECIMAL, DATE, TEXT = "integer", "decimal", "date", "text"
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
     key: str  # the staging column (sql/queries/ingestion/create_staging.sql)
     header: str  # the header as the real files spell it (and the generator writes it)
-    is_date: bool = False  # numbers in a date column are Excel serial dates
+    kind: str  # INTEGER, DECIMAL, DATE or TEXT
+
+    @property
+    def is_date(self) -> bool:
+        return self.kind == DATE
 
 
 @dataclass(frozen=True)
@@ -33,28 +40,28 @@ class FileSpec:
 CUSTOMERS = FileSpec(
     name="customers",
     columns=(
-        ColumnSpec("customer_id", "Customer ID"),
-        ColumnSpec("first_name", "First Name"),
-        ColumnSpec("last_name", "Last Name"),
-        ColumnSpec("age", "Age"),
-        ColumnSpec("phone_number", "Phone Number"),
-        ColumnSpec("monthly_salary", "Monthly Salary"),
-        ColumnSpec("approved_limit", "Approved Limit"),
+        ColumnSpec("customer_id", "Customer ID", INTEGER),
+        ColumnSpec("first_name", "First Name", TEXT),
+        ColumnSpec("last_name", "Last Name", TEXT),
+        ColumnSpec("age", "Age", INTEGER),
+        ColumnSpec("phone_number", "Phone Number", TEXT),
+        ColumnSpec("monthly_salary", "Monthly Salary", DECIMAL),
+        ColumnSpec("approved_limit", "Approved Limit", DECIMAL),
     ),
 )
 
 LOANS = FileSpec(
     name="loans",
     columns=(
-        ColumnSpec("customer_id", "Customer ID"),
-        ColumnSpec("loan_id", "Loan ID"),
-        ColumnSpec("loan_amount", "Loan Amount"),
-        ColumnSpec("tenure", "Tenure"),
-        ColumnSpec("interest_rate", "Interest Rate"),
-        ColumnSpec("monthly_payment", "Monthly payment"),
-        ColumnSpec("emis_paid_on_time", "EMIs paid on Time"),
-        ColumnSpec("date_of_approval", "Date of Approval", is_date=True),
-        ColumnSpec("end_date", "End Date", is_date=True),
+        ColumnSpec("customer_id", "Customer ID", INTEGER),
+        ColumnSpec("loan_id", "Loan ID", INTEGER),
+        ColumnSpec("loan_amount", "Loan Amount", DECIMAL),
+        ColumnSpec("tenure", "Tenure", INTEGER),
+        ColumnSpec("interest_rate", "Interest Rate", DECIMAL),
+        ColumnSpec("monthly_payment", "Monthly payment", DECIMAL),
+        ColumnSpec("emis_paid_on_time", "EMIs paid on Time", INTEGER),
+        ColumnSpec("date_of_approval", "Date of Approval", DATE),
+        ColumnSpec("end_date", "End Date", DATE),
     ),
 )
 

@@ -8,6 +8,15 @@ Cells become the text PostgreSQL will validate and cast (sql/ingestion_cells_v1.
 arithmetic happens here. Numbers arrive from calamine as floats: an integral float is written as
 the integer, any other float as the shortest text that round-trips it (Decimal(repr(x))), so
 8.2 stays "8.2" and the SQL rules can count its decimals exactly.
+
+Each sheet can be read twice, in two renderings of the same cells (stage.py picks):
+  * plain (SheetRows.plain): the numbers and dates of the typed columns as PostgreSQL's own
+    input functions read them, for a COPY straight into typed columns. A cell that is not a
+    plain number or date there (text, a boolean, an exponent, NaN, a number too long to be
+    read the same way by both paths) raises NotPlainCell, and the file is read again as text;
+  * text (iterating SheetRows): every cell as text, for the text staging and the cell parsers
+    of sql/ingestion_cells_v1.sql, which name the problem of each refused cell.
+For a plain cell both renderings are the same text, so both paths load the same value.
 """
 
 from __future__ import annotations
@@ -18,20 +27,36 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from core.services.ingestion.errors import IngestionFailed
-from core.services.ingestion.headers import FileSpec, HeaderMatch, match_headers
+from core.services.ingestion.headers import (
+    DATE,
+    DECIMAL,
+    INTEGER,
+    FileSpec,
+    HeaderMatch,
+    match_headers,
+)
 
 # Day 0 of Excel's 1900 date system as used by every date after 1900-02-28.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Serial of 9999-12-31, the last date Excel knows.
 EXCEL_LAST_SERIAL = 2958465
 
+# Plain numbers have at most 17 digits before any decimal point: well inside bigint and the
+# 18 digits (integers) and 30 digits (decimals) the SQL parsers read.
+PLAIN_LIMIT = 10**17
+
 Text = str | None
+
+
+class NotPlainCell(Exception):
+    """A typed column holds a cell that only the text path's cell rules can judge."""
 
 
 def cell_text(value: object) -> Text:
@@ -73,25 +98,75 @@ def date_cell_text(value: object) -> Text:
     return cell_text(value)
 
 
+def plain_number_text(value: object) -> Text:
+    """A number cell as text, the same text cell_text gives; NotPlainCell for anything else."""
+    kind = type(value)
+    if kind is float:
+        if value.is_integer():  # type: ignore[union-attr]
+            if -PLAIN_LIMIT < value < PLAIN_LIMIT:  # type: ignore[operator]
+                return str(int(value))  # type: ignore[call-overload]
+        else:
+            text = repr(value)  # no exponent below 1e16 and from 1e-4 on
+            if "e" not in text and text[-1].isdigit():  # not 2.5e-07, inf, nan
+                return text
+    elif value is None:
+        return None
+    elif kind is int and -PLAIN_LIMIT < value < PLAIN_LIMIT:  # type: ignore[operator]
+        return str(value)
+    raise NotPlainCell
+
+
+def plain_date_text(value: object) -> Text:
+    """A date cell (or serial date) as ISO text, as date_cell_text gives it; else NotPlainCell."""
+    if value is None:
+        return None
+    if type(value) is float or type(value) is int:
+        if 1 <= value <= EXCEL_LAST_SERIAL:  # type: ignore[operator]  # NaN fails both tests
+            return (EXCEL_EPOCH + dt.timedelta(days=math.floor(value))).isoformat()  # type: ignore[arg-type]
+    elif isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    elif isinstance(value, dt.date):
+        return value.isoformat()
+    raise NotPlainCell
+
+
+TEXT_FORMATTERS = {DATE: date_cell_text}
+PLAIN_FORMATTERS = {INTEGER: plain_number_text, DECIMAL: plain_number_text, DATE: plain_date_text}
+
+
 @dataclass
 class SheetRows:
-    """The data rows of a workbook's first sheet, below its header row."""
+    """The data rows of a workbook's first sheet, below its header row. Iterable more than
+    once: iterating gives the text rendering, plain() the plain one (see the module doc)."""
 
     file_label: str
     header_row: int  # as Excel numbers it
     total_rows: int  # rows below the header, empty ones included (for progress)
     header: HeaderMatch
-    _rows: Iterator[list[object]]
-    _formatters: tuple[Callable[[object], Text], ...]
+    spec: FileSpec
+    _rows: Callable[[], Iterator[list[object]]]  # a new iterator over the sheet's rows
 
     def __iter__(self) -> Iterator[tuple[int, list[Text]]]:
         """(row number as Excel shows it, cell texts in spec column order); empty rows skipped."""
+        return self._render(
+            tuple(TEXT_FORMATTERS.get(c.kind, cell_text) for c in self.spec.columns)
+        )
+
+    def plain(self) -> Iterator[tuple[int, list[Text]]]:
+        """Like iterating, in the plain rendering; raises NotPlainCell where a typed column
+        holds anything but a plain number or date."""
+        return self._render(
+            tuple(PLAIN_FORMATTERS.get(c.kind, cell_text) for c in self.spec.columns)
+        )
+
+    def _render(
+        self, formatters: tuple[Callable[[object], Text], ...]
+    ) -> Iterator[tuple[int, list[Text]]]:
         positions = self.header.positions
         pick = itemgetter(*positions)
         needed = max(positions) + 1
-        formatters = self._formatters
         row_number = self.header_row
-        for cells in self._rows:
+        for cells in islice(self._rows(), self.header_row, None):
             row_number += 1
             if len(cells) >= needed:
                 values = pick(cells)
@@ -125,9 +200,8 @@ def open_sheet(path: Path, spec: FileSpec) -> Iterator[SheetRows]:
         # but starts each row at the range's first column.
         first_column = sheet.start[1] if sheet.start else 0
         last_row = sheet.end[0] + 1 if sheet.end else 0
-        rows = iter(sheet.iter_rows())
         header_row, header_cells = 0, []
-        for header_row, cells in enumerate(rows, start=1):  # noqa: B007 (used after the loop)
+        for header_row, cells in enumerate(sheet.iter_rows(), start=1):  # noqa: B007
             if any(cell_text(cell) is not None for cell in cells):
                 header_cells = cells
                 break
@@ -143,8 +217,6 @@ def open_sheet(path: Path, spec: FileSpec) -> Iterator[SheetRows]:
             header_row=header_row,
             total_rows=max(last_row - header_row, 0),
             header=header,
-            _rows=rows,
-            _formatters=tuple(
-                date_cell_text if column.is_date else cell_text for column in spec.columns
-            ),
+            spec=spec,
+            _rows=sheet.iter_rows,
         )

@@ -1,4 +1,14 @@
-"""Staging: TEMP tables of text cells, fed row by row through COPY from the workbook stream.
+"""Staging: each file's rows into the typed TEMP tables ingest_customers and ingest_loans.
+
+Two paths, the first tried first (see read.py for the two renderings):
+  * plain: one COPY of the plain rendering straight into the typed columns, inside a savepoint;
+    PostgreSQL's input functions do the parsing. Taken by every file whose typed cells are
+    numbers and dates, as the real files and the generator's are;
+  * text: when a cell is not plain or PostgreSQL refuses one (a fraction in a whole-number
+    column, a date out of range), the savepoint is rolled back, the file is read again into
+    TEMP tables of text cells and typed_<file>.sql parses each cell with the cell parsers, so
+    that cell_problems.sql can name each refused cell.
+Both fill the same typed tables; the cell rules (cell_problems.sql) then judge either the same.
 
 Nothing is collected in Python: the reader's rows are formatted into COPY text lines as
 psycopg2 asks for the next block, so staging adds no memory beyond the reader's own sheet.
@@ -6,12 +16,18 @@ psycopg2 asks for the next block, so staging adds no memory beyond the reader's 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
 
+import psycopg2
+from django.db import transaction
+
 from core.services.ingestion.progress import ProgressTracker
 from core.services.ingestion.queries import run_sql, sql_text
-from core.services.ingestion.read import SheetRows
+from core.services.ingestion.read import NotPlainCell, SheetRows, Text
+
+logger = logging.getLogger(__name__)
 
 COPY_BLOCK_SIZE = 1 << 16
 # Report progress every this many rows (the tracker throttles by time as well).
@@ -24,21 +40,30 @@ _NEEDS_ESCAPE = re.compile(r"[\\\n\r]")
 
 
 class TextStream:
-    """A file-like read() over an iterator of text pieces, for cursor.copy_expert."""
+    """A file-like read() over an iterator of text pieces, for cursor.copy_expert.
+
+    psycopg2 turns an exception raised by read() into a cancelled COPY (QueryCanceled); the
+    original is kept in .error so that the caller can tell what happened.
+    """
 
     def __init__(self, pieces: Iterable[str]) -> None:
         self._pieces = iter(pieces)
         self._pending = ""
+        self.error: BaseException | None = None
 
     def read(self, size: int = -1) -> str:
         parts = [self._pending]
         length = len(self._pending)
         if size < 0 or length < size:
-            for piece in self._pieces:
-                parts.append(piece)
-                length += len(piece)
-                if 0 <= size <= length:
-                    break
+            try:
+                for piece in self._pieces:
+                    parts.append(piece)
+                    length += len(piece)
+                    if 0 <= size <= length:
+                        break
+            except BaseException as exc:
+                self.error = exc
+                raise
         data = "".join(parts)
         if 0 <= size < len(data):
             data, self._pending = data[:size], data[size:]
@@ -47,12 +72,18 @@ class TextStream:
         return data
 
 
-def copy_lines(rows: SheetRows, name: str, tracker: ProgressTracker) -> Iterator[str]:
-    """COPY text lines (row number, then the cells) for each non-empty row; counts progress."""
+def copy_lines(
+    rows: SheetRows,
+    rendered: Iterable[tuple[int, list[Text]]],
+    name: str,
+    tracker: ProgressTracker,
+) -> Iterator[str]:
+    """COPY text lines (row number, then the cells) for each rendered row; counts progress
+    (rows_read only once the whole file has been rendered)."""
     header_row = rows.header_row
     tabs = len(rows.header.positions) - 1
     read = 0
-    for row_number, texts in rows:
+    for row_number, texts in rendered:
         read += 1
         line = "\t".join([text or "" for text in texts])
         if line.count("\t") != tabs or _NEEDS_ESCAPE.search(line):  # rare: text with \ \t \n \r
@@ -72,11 +103,35 @@ def create_staging(cursor) -> None:
     run_sql(cursor, "create_staging")
 
 
-def copy_rows(cursor, rows: SheetRows, name: str, tracker: ProgressTracker) -> None:
-    """Stream one file's rows into its staging table (ingest_<name>_raw)."""
+def copy_rows(cursor, rows: SheetRows, name: str, tracker: ProgressTracker) -> bool:
+    """Stage one file's rows into ingest_<name>; True when the plain path took them."""
     tracker.set_stage(f"copying {name}")
-    cursor.copy_expert(
-        sql_text(f"copy_{name}"),
-        TextStream(copy_lines(rows, name, tracker)),
-        COPY_BLOCK_SIZE,  # positional: Django's debug cursor wrapper takes no keywords
-    )
+    stream = TextStream(copy_lines(rows, rows.plain(), name, tracker))
+    try:
+        with transaction.atomic():  # a savepoint: a refused COPY leaves no row behind
+            _copy(cursor, f"copy_{name}_plain", stream)
+        return True
+    except NotPlainCell:
+        reason = "a typed column holds a cell that is not a plain number or date"
+    except psycopg2.DataError as exc:  # SQLSTATE class 22: PostgreSQL refused a value
+        # (copy_expert is psycopg2's own: Django's cursor wrapper passes it through unwrapped)
+        reason = str(exc).splitlines()[0]
+    logger.info("%s: staged as text for the cell rules (%s)", rows.file_label, reason)
+    tracker.set_stage(f"copying {name} as text")
+    _copy(cursor, f"copy_{name}_text", TextStream(copy_lines(rows, rows, name, tracker)))
+    run_sql(cursor, f"typed_{name}")
+    return False
+
+
+def _copy(cursor, statement: str, stream: TextStream) -> None:
+    """COPY the stream; an exception of the stream itself is raised as it was."""
+    try:
+        cursor.copy_expert(
+            sql_text(statement),
+            stream,
+            COPY_BLOCK_SIZE,  # positional: Django's debug cursor wrapper takes no keywords
+        )
+    except Exception:
+        if stream.error is not None:
+            raise stream.error from None
+        raise

@@ -1,9 +1,9 @@
 """Set-based validation of the staged rows, in SQL, and the report of what was refused.
 
-Three passes fill the TEMP table ingest_problems: cell rules (typed_rows.sql judges each cell as
-it parses it, cell_problems.sql lists the refusals), rules across rows of the files
-(file_problems.sql) and, under the table locks, rules against the rows already in the database
-(database_problems.sql). The run continues only when it stays empty.
+Three passes over the typed staging tables (stage.py) fill the TEMP table ingest_problems: cell
+rules (cell_problems.sql), rules across rows of the files (file_problems.sql) and, under the
+table locks, rules against the rows already in the database (database_problems.sql). The run
+continues only when it stays empty.
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ def _rule_parameters() -> dict[str, object]:
 
 
 def check_files(cursor) -> None:
-    """Cell rules and in-file rules; builds the typed tables ingest_customers and ingest_loans."""
+    """Cell rules and in-file rules, over the staged rows of both files."""
     params = _rule_parameters()
-    run_sql(cursor, "typed_rows", params)
-    run_sql(cursor, "cell_problems")
+    run_sql(cursor, "cell_problems", params)
     run_sql(cursor, "file_problems", params)
 
 

@@ -1,8 +1,52 @@
--- Staging for one ingestion run: every cell as text (as the reader formatted it), with the row
--- number Excel shows. Temporary, dropped when the run's transaction ends.
+-- Staging for one ingestion run, temporary, dropped when the run's transaction ends.
+--   ingest_customers, ingest_loans: the files' rows, typed, with the row number Excel shows.
+--     The plain path (stage.py) COPYs straight into the typed columns. The text path fills
+--     them from the text tables below through the cell parsers (typed_<file>.sql), and keeps
+--     each cell's text in <column>_text, so reports can quote a refused cell as the file has
+--     it. After the plain path the _text columns are NULL: there, every typed cell's text is
+--     its value's text.
+--   ingest_customers_raw, ingest_loans_raw: every cell as text (the text path only).
+--   ingest_problems: every refused cell or row.
 DROP TABLE IF EXISTS pg_temp.ingest_customers_raw, pg_temp.ingest_loans_raw,
                      pg_temp.ingest_problems, pg_temp.ingest_customers, pg_temp.ingest_loans,
                      pg_temp.ingest_loan_ids;
+
+CREATE TEMP TABLE ingest_customers (
+    row_no               integer NOT NULL,
+    customer_id          bigint,
+    first_name           text,
+    last_name            text,
+    age                  bigint,
+    phone_number         text,
+    monthly_salary       numeric,  -- no typmod: a third decimal is refused, never rounded
+    approved_limit       numeric,
+    customer_id_text     text,
+    age_text             text,
+    monthly_salary_text  text,
+    approved_limit_text  text
+) ON COMMIT DROP;
+
+CREATE TEMP TABLE ingest_loans (
+    row_no                  integer NOT NULL,
+    customer_id             bigint,
+    source_loan_id          bigint,
+    loan_amount             numeric,
+    tenure                  bigint,
+    interest_rate           numeric,
+    monthly_payment         numeric,
+    emis_paid_on_time       bigint,
+    start_date              date,
+    end_date                date,
+    customer_id_text        text,
+    loan_id_text            text,
+    loan_amount_text        text,
+    tenure_text             text,
+    interest_rate_text      text,
+    monthly_payment_text    text,
+    emis_paid_on_time_text  text,
+    start_date_text         text,
+    end_date_text           text
+) ON COMMIT DROP;
 
 CREATE TEMP TABLE ingest_customers_raw (
     row_no          integer NOT NULL,
