@@ -525,10 +525,12 @@ def test_generator_output_round_trips_and_is_deterministic(tmp_path):
     assert current_debt_drift() == 0
 
 
-def test_committed_samples_load():
+def test_committed_samples_load(caplog):
+    caplog.set_level("INFO", logger="core.services.ingestion.stage")
     result = run_ingestion(REPO / "data" / "customer_data.xlsx", REPO / "data" / "loan_data.xlsx")
     assert result.customers_inserted == 300 and result.loans_inserted == 800
     assert json.dumps(result.as_dict())
+    assert text_path_messages(caplog) == []  # the generator's files take the plain path
 
 
 # --- ids already taken, phones already used, unreadable files ----------------------------------
@@ -636,7 +638,7 @@ def test_text_with_copy_special_characters_loads_exactly(tmp_path):
 
 @pytest.mark.parametrize(
     "cell",
-    [14.0, 8.2, 8.199999999999999, 1000.555, -5.5, 0.0001, 0.0, -0.0, 12, 2.0**56],
+    [None, "", "  ", 14.0, 8.2, 8.199999999999999, 1000.555, -5.5, 0.0001, 0.0, -0.0, 12, 2.0**56],
 )
 def test_plain_numbers_are_the_same_text_as_in_the_text_path(cell):
     from core.services.ingestion.read import cell_text, plain_number_text
@@ -667,7 +669,7 @@ def test_anything_else_in_a_number_column_is_not_plain(cell):
 
 
 @pytest.mark.parametrize(
-    "cell", [42803.0, 42803.75, 1, dt.date(2017, 3, 9), dt.datetime(2017, 3, 9, 14, 30)]
+    "cell", [None, "", " ", 42803.0, 42803.75, 1, dt.date(2017, 3, 9), dt.datetime(2017, 3, 9, 14, 30)]
 )
 def test_plain_dates_are_the_same_text_as_in_the_text_path(cell):
     from core.services.ingestion.read import date_cell_text, plain_date_text

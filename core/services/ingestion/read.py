@@ -109,8 +109,8 @@ def plain_number_text(value: object) -> Text:
             text = repr(value)  # no exponent below 1e16 and from 1e-4 on
             if "e" not in text and text[-1].isdigit():  # not 2.5e-07, inf, nan
                 return text
-    elif value is None:
-        return None
+    elif value is None or (kind is str and not value.strip()):  # type: ignore[union-attr]
+        return None  # an empty cell (calamine gives "" for the gaps in its range)
     elif kind is int and -PLAIN_LIMIT < value < PLAIN_LIMIT:  # type: ignore[operator]
         return str(value)
     raise NotPlainCell
@@ -118,8 +118,8 @@ def plain_number_text(value: object) -> Text:
 
 def plain_date_text(value: object) -> Text:
     """A date cell (or serial date) as ISO text, as date_cell_text gives it; else NotPlainCell."""
-    if value is None:
-        return None
+    if value is None or (type(value) is str and not value.strip()):  # type: ignore[union-attr]
+        return None  # an empty cell
     if type(value) is float or type(value) is int:
         if 1 <= value <= EXCEL_LAST_SERIAL:  # type: ignore[operator]  # NaN fails both tests
             return (EXCEL_EPOCH + dt.timedelta(days=math.floor(value))).isoformat()  # type: ignore[arg-type]
