@@ -669,7 +669,8 @@ def test_anything_else_in_a_number_column_is_not_plain(cell):
 
 
 @pytest.mark.parametrize(
-    "cell", [None, "", " ", 42803.0, 42803.75, 1, dt.date(2017, 3, 9), dt.datetime(2017, 3, 9, 14, 30)]
+    "cell",
+    [None, "", " ", 42803.0, 42803.75, 1, dt.date(2017, 3, 9), dt.datetime(2017, 3, 9, 14, 30)],
 )
 def test_plain_dates_are_the_same_text_as_in_the_text_path(cell):
     from core.services.ingestion.read import date_cell_text, plain_date_text
@@ -707,10 +708,6 @@ def test_numbers_written_as_text_take_the_text_path_and_load_the_same(tmp_path, 
                 cell = sheet[f"{column}{row}"]
                 if isinstance(cell.value, int | float):
                     cell.value = f" {cell.value} "
-
-    def loans_as_loaded() -> list[tuple]:
-        fields = [f.attname for f in Loan._meta.concrete_fields if f.name != "loan_id"]
-        return list(Loan.objects.order_by("customer_id", "source_loan_id").values_list(*fields))
 
     loans = variant(REAL_LOANS, tmp_path / "loans.xlsx", as_text)
     ingest(loans=loans)
@@ -764,3 +761,99 @@ def test_both_paths_judge_plain_cells_alike(tmp_path, monkeypatch):
 
     assert plain.total_problems == text.total_problems == 15
     assert [p.__dict__ for p in plain.problems] == [p.__dict__ for p in text.problems]
+
+
+# --- bulk loads (load.py): keys and indexes of loans rebuilt after the insert ----------------
+
+CATALOG_OF_LOANS = """
+SELECT 'constraint', conname::text, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint')
+  FROM pg_constraint WHERE conrelid IN ('loans'::regclass, 'customers'::regclass)
+UNION ALL
+SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid),
+       obj_description(indexrelid, 'pg_class')
+  FROM pg_index WHERE indrelid IN ('loans'::regclass, 'customers'::regclass)
+UNION ALL
+SELECT 'trigger', tgname::text, pg_get_triggerdef(oid), NULL
+  FROM pg_trigger WHERE tgrelid IN ('loans'::regclass, 'customers'::regclass) AND NOT tgisinternal
+ORDER BY 1, 2
+"""
+
+
+def catalog_of_loans() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(CATALOG_OF_LOANS)
+        return cursor.fetchall()
+
+
+def loans_as_loaded() -> list[tuple]:
+    """Every loan but its loan_id (remapped ids follow the sequence, which deletes leave)."""
+    fields = [f.attname for f in Loan._meta.concrete_fields if f.name != "loan_id"]
+    return list(Loan.objects.order_by("customer_id", "source_loan_id").values_list(*fields))
+
+
+@needs_real_files
+def test_a_bulk_load_rebuilds_every_key_and_index_exactly(settings):
+    before = catalog_of_loans()
+    assert any(
+        kind == "constraint" and name == "loans_customer_id_fkey" for kind, name, *_ in before
+    )
+    ingest()  # 782 loans: below the bulk threshold, row by row
+    row_by_row = loans_as_loaded()
+    assert Loan.objects.count() == 782
+    Loan.objects.all().delete()
+    Customer.objects.all().delete()
+
+    settings.INGEST_BULK_MIN_LOANS = 1
+    result = ingest()
+
+    assert result.bulk_load and result.loans_inserted == 782
+    assert loans_as_loaded() == row_by_row
+    assert catalog_of_loans() == before
+    assert current_debt_drift() == 0
+    with connection.cursor() as cursor:  # planner statistics are fresh
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'loans'::regclass")
+        assert cursor.fetchone()[0] == 782
+
+
+@needs_real_files
+def test_a_second_load_of_the_same_size_is_a_bulk_load_only_when_it_doubles_loans(settings):
+    settings.INGEST_BULK_MIN_LOANS = 1
+    assert ingest().bulk_load  # into an empty table
+    assert not ingest().bulk_load  # nothing new
+
+
+@needs_real_files
+def test_a_bulk_load_waits_for_readers_then_loads_row_by_row(settings, caplog):
+    settings.INGEST_BULK_MIN_LOANS = 1
+    reader = connect_separately()
+    try:
+        with reader.cursor() as cursor:  # an open transaction that has read loans
+            cursor.execute("SELECT count(*) FROM loans")
+        result = ingest()
+    finally:
+        reader.close()
+    assert not result.bulk_load and result.loans_inserted == 782
+    assert "loading row by row instead" in caplog.text
+    assert current_debt_drift() == 0
+
+
+@needs_real_files
+def test_a_bulk_load_that_fails_after_dropping_keys_changes_nothing(settings, monkeypatch):
+    from core.services.ingestion import load
+
+    ingest()
+    Loan.objects.all().delete()  # so the next run doubles loans and is a bulk load
+    Customer.objects.all().delete()
+    before = (database_state(), catalog_of_loans())
+    settings.INGEST_BULK_MIN_LOANS = 1
+    real_run_sql = load.run_sql
+
+    def failing_restore(cursor, name, params=None):
+        if name == "restore_loans_keys":
+            raise RuntimeError("the server went away mid-rebuild")
+        return real_run_sql(cursor, name, params)
+
+    monkeypatch.setattr(load, "run_sql", failing_restore)
+    with pytest.raises(RuntimeError):
+        ingest()
+    assert (database_state(), catalog_of_loans()) == before

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from core.services.ingestion import load, runs, stage, validate
@@ -35,6 +36,7 @@ class IngestionResult:
     loans_inserted: int
     loans_updated: int
     ids_remapped: int
+    bulk_load: bool  # keys and indexes of loans rebuilt after the insert (load.py)
 
     @property
     def rows_inserted(self) -> int:
@@ -44,7 +46,7 @@ class IngestionResult:
     def rows_updated(self) -> int:
         return self.customers_updated + self.loans_updated
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | bool]:
         totals = {"rows_inserted": self.rows_inserted, "rows_updated": self.rows_updated}
         return asdict(self) | totals
 
@@ -96,6 +98,14 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
         with transaction.atomic(), connection.cursor() as cursor:
             tracker.set_stage("waiting for any other run to finish")
             run_sql(cursor, "advisory_lock")
+            run_sql(
+                cursor,
+                "run_settings",
+                {
+                    "work_mem": settings.INGEST_WORK_MEM,
+                    "maintenance_work_mem": settings.INGEST_MAINTENANCE_WORK_MEM,
+                },
+            )
             stage.create_staging(cursor)
             stage.copy_rows(cursor, customers, "customers", tracker)
             stage.copy_rows(cursor, loans, "loans", tracker)

@@ -9,7 +9,7 @@
 --   ingest_problems: every refused cell or row.
 DROP TABLE IF EXISTS pg_temp.ingest_customers_raw, pg_temp.ingest_loans_raw,
                      pg_temp.ingest_problems, pg_temp.ingest_customers, pg_temp.ingest_loans,
-                     pg_temp.ingest_loan_ids;
+                     pg_temp.ingest_loan_ids, pg_temp.ingest_dropped_keys;
 
 CREATE TEMP TABLE ingest_customers (
     row_no               integer NOT NULL,
