@@ -78,11 +78,27 @@ class Customer(models.Model):
             ),
         ]
         triggers = [
+            # Fired only by a write of current_debt that no trigger made (pg_trigger_depth() 0
+            # in a WHEN clause): the loans triggers' own updates and the upserts of customers
+            # by the ingestion never call the function (100,000s of calls per bulk load).
             pgtrigger.Trigger(
                 name="customers_current_debt_guard",
                 level=pgtrigger.Row,
                 when=pgtrigger.Before,
-                operation=pgtrigger.Insert | pgtrigger.Update,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "OLD.current_debt IS DISTINCT FROM NEW.current_debt AND pg_trigger_depth() < 1"
+                ),
+                func=_trigger_body("customers_current_debt_guard"),
+            ),
+            pgtrigger.Trigger(
+                name="customers_current_debt_guard_insert",
+                level=pgtrigger.Row,
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                condition=pgtrigger.Condition(
+                    "NEW.current_debt IS DISTINCT FROM 0 AND pg_trigger_depth() < 1"
+                ),
                 func=_trigger_body("customers_current_debt_guard"),
             ),
         ]

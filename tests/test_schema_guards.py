@@ -77,6 +77,15 @@ def test_direct_writes_to_current_debt_are_refused():
         transaction.atomic(),
     ):
         make_customer(current_debt=Decimal("5"))
+    with (  # from a function too: only the loans triggers (trigger depth > 0) may write it
+        pytest.raises(IntegrityError, match="maintained by the loans triggers"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "DO $$ BEGIN UPDATE customers SET current_debt = 5 WHERE customer_id = %s; END $$"
+            % int(customer.pk)
+        )
     # Other columns stay writable.
     Customer.objects.filter(pk=customer.pk).update(first_name="Renamed")
 
