@@ -15,7 +15,8 @@ What is measured, each in a process of its own, each repetition in fresh databas
               core.services.ingestion.dispatch exactly as `manage.py ingest_data --wait` sends
               it, into a freshly migrated database. Seconds from enqueue to SUCCESS, as seen by
               the client (progress polled every 50 ms); the worker's peak RSS (VmHWM).
-  (a) read    the project's reader (read.open_sheet) over both workbooks, every cell formatted;
+  (a) read    the project's reader (read.open_sheet, the plain rendering the pipeline stages
+              clean files with) over both workbooks, every cell formatted;
               no database.
   (b) COPY    the same rows, rendered as COPY text before the clock starts, COPYed by psycopg2
               into typed tables with no key, index, constraint or trigger; commit included.
@@ -69,14 +70,15 @@ def _files(data: Path):
 
 
 def phase_read(data: Path) -> dict:
-    """(a) The project's read path alone: SheetRows over both workbooks."""
+    """(a) The project's read path alone: SheetRows over both workbooks, in the plain rendering
+    the pipeline stages clean files with (read.py)."""
     from core.services.ingestion.read import open_sheet
 
     started = time.perf_counter()
     rows = 0
     for path, spec in _files(data):
         with open_sheet(path, spec) as sheet:
-            for _ in sheet:
+            for _ in sheet.plain():
                 rows += 1
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
@@ -106,7 +108,7 @@ def phase_render(data: Path) -> dict:
     size = 0
     for path, spec in _files(data):
         with open_sheet(path, spec) as sheet:
-            stream = stage.TextStream(stage.copy_lines(sheet, spec.name, tracker))
+            stream = stage.TextStream(stage.copy_lines(sheet, sheet.plain(), spec.name, tracker))
             while block := stream.read(stage.COPY_BLOCK_SIZE):
                 size += len(block)
     return {"seconds": time.perf_counter() - started, "rows": tracker.rows_read, "chars": size}
@@ -124,7 +126,7 @@ def phase_copy(data: Path, db: str) -> dict:
     for path, spec in _files(data):
         buffer = io.StringIO()
         with open_sheet(path, spec) as sheet:
-            for _, cells in sheet:
+            for _, cells in sheet.plain():
                 rows += 1
                 buffer.write(
                     "\t".join(COPY_NULL if c is None else c.translate(COPY_ESCAPES) for c in cells)
@@ -166,7 +168,7 @@ def phase_bulk(data: Path) -> dict:
     with transaction.atomic():
         batch: list = []
         with open_sheet(customers_path, customers_spec) as sheet:
-            for _, c in sheet:
+            for _, c in sheet.plain():
                 batch.append(
                     Customer(
                         customer_id=int(c[0]),
@@ -186,7 +188,7 @@ def phase_bulk(data: Path) -> dict:
         rows += len(batch)
         batch = []
         with open_sheet(loans_path, loans_spec) as sheet:
-            for _, c in sheet:
+            for _, c in sheet.plain():
                 end_date = dt.date.fromisoformat(c[8])
                 batch.append(
                     Loan(

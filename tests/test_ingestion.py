@@ -857,3 +857,54 @@ def test_a_bulk_load_that_fails_after_dropping_keys_changes_nothing(settings, mo
     with pytest.raises(RuntimeError):
         ingest()
     assert (database_state(), catalog_of_loans()) == before
+
+
+def loan_sheet(rows: list[tuple]):
+    """SheetRows over in-memory loan rows (header on row 1), as calamine would give them."""
+    from core.services.ingestion.headers import LOANS, match_headers
+    from core.services.ingestion.read import SheetRows
+
+    header = match_headers(LOANS, LOANS.headers, file_label="l.xlsx", header_row=1, first_column=0)
+    cells = [LOANS.headers, *[list(r) for r in rows]]
+    return SheetRows("l.xlsx", 1, len(rows), header, LOANS, lambda: iter(cells))
+
+
+def test_whole_row_rendering_is_cell_by_cell_rendering():
+    """Rows of floats and dates are rendered whole (read.py); the fields are those the cell by
+    cell rendering gives (exponents aside: PostgreSQL reads the same number from either)."""
+    from core.services.ingestion import copytext
+    from core.services.ingestion.read import PLAIN_FORMATTERS
+
+    day, later = dt.date(2013, 8, 14), dt.date(2024, 5, 14)
+    rows = [
+        (1.0, 5.0, 600000.0, 129.0, 8.11, 10144.0, 77.0, day, later),
+        (0.0, 10.5, 0.01, 1.0, 8.199999999999999, 1000.555, 0.0, day, day),
+        (12345678901234.0, 2.0**52, 0.0001, 600.0, 100.0, 99.99, 600.0, later, later),
+        ("", "", "", "", "", "", "", "", ""),  # calamine's padding: an empty row, skipped
+        (3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, dt.datetime(2020, 1, 2, 3, 4), day),  # cell by cell
+    ]
+    whole = list(loan_sheet(rows).plain_fields())
+    kinds = [c.kind for c in loan_sheet([]).spec.columns]
+    by_cell = [
+        (n + 2, copytext.fields([PLAIN_FORMATTERS[k](v) for k, v in zip(kinds, row, strict=True)]))
+        for n, row in enumerate(rows)
+        if n != 3
+    ]
+    assert whole == by_cell
+    assert whole[0] == (2, "1\t5\t600000\t129\t8.11\t10144\t77\t2013-08-14\t2024-05-14")
+
+
+@needs_real_files
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        (1e40, "not a number"),  # 41 digits: beyond the text path's parser
+        (1.5e-31, "not a number"),  # 31 decimals
+        (2.5e-7, "more than 2 decimals"),  # an exponent the plain path takes
+        (1e16, "must be at most 999999999999.99"),
+    ],
+)
+def test_extreme_numbers_get_the_text_paths_reason(tmp_path, cell, reason):
+    loans = variant(REAL_LOANS, tmp_path / "l.xlsx", lambda s: s.__setitem__("C5", cell))
+    [problem] = refused(loans=loans).report.problems
+    assert (problem.row, problem.column, problem.reason) == (5, 'C "Loan Amount"', reason)

@@ -82,9 +82,10 @@ def test_direct_writes_to_current_debt_are_refused():
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
+        customer_id = int(customer.pk)
         cursor.execute(
-            "DO $$ BEGIN UPDATE customers SET current_debt = 5 WHERE customer_id = %s; END $$"
-            % int(customer.pk)
+            f"DO $$ BEGIN UPDATE customers SET current_debt = 5 WHERE customer_id = {customer_id};"
+            " END $$"
         )
     # Other columns stay writable.
     Customer.objects.filter(pk=customer.pk).update(first_name="Renamed")

@@ -17,26 +17,21 @@ psycopg2 asks for the next block, so staging adds no memory beyond the reader's 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Iterator
 
 import psycopg2
+import psycopg2.errors
 from django.db import transaction
 
 from core.services.ingestion.progress import ProgressTracker
 from core.services.ingestion.queries import run_sql, sql_text
-from core.services.ingestion.read import NotPlainCell, SheetRows, Text
+from core.services.ingestion.read import NotPlainCell, SheetRows
 
 logger = logging.getLogger(__name__)
 
 COPY_BLOCK_SIZE = 1 << 16
 # Report progress every this many rows (the tracker throttles by time as well).
 PROGRESS_EVERY = 2000
-
-# PostgreSQL COPY text format: NULL marker and the characters a value must escape.
-COPY_NULL = "\\N"
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NEEDS_ESCAPE = re.compile(r"[\\\n\r]")
 
 
 class TextStream:
@@ -74,25 +69,17 @@ class TextStream:
 
 def copy_lines(
     rows: SheetRows,
-    rendered: Iterable[tuple[int, list[Text]]],
+    rendered: Iterable[tuple[int, str]],
     name: str,
     tracker: ProgressTracker,
 ) -> Iterator[str]:
-    """COPY text lines (row number, then the cells) for each rendered row; counts progress
-    (rows_read only once the whole file has been rendered)."""
+    """COPY text lines (row number, then the row's fields) for each rendered row; counts
+    progress (rows_read only once the whole file has been rendered)."""
     header_row = rows.header_row
-    tabs = len(rows.header.positions) - 1
     read = 0
-    for row_number, texts in rendered:
+    for row_number, fields in rendered:
         read += 1
-        line = "\t".join([text or "" for text in texts])
-        if line.count("\t") != tabs or _NEEDS_ESCAPE.search(line):  # rare: text with \ \t \n \r
-            line = "\t".join(
-                [COPY_NULL if text is None else text.translate(COPY_ESCAPES) for text in texts]
-            )
-        elif None in texts:
-            line = "\t".join([COPY_NULL if text is None else text for text in texts])
-        yield f"{row_number}\t{line}\n"
+        yield f"{row_number}\t{fields}\n"
         if read % PROGRESS_EVERY == 0:
             tracker.advance(name, row_number - header_row)
     tracker.rows_read += read
@@ -106,19 +93,23 @@ def create_staging(cursor) -> None:
 def copy_rows(cursor, rows: SheetRows, name: str, tracker: ProgressTracker) -> bool:
     """Stage one file's rows into ingest_<name>; True when the plain path took them."""
     tracker.set_stage(f"copying {name}")
-    stream = TextStream(copy_lines(rows, rows.plain(), name, tracker))
+    stream = TextStream(copy_lines(rows, rows.plain_fields(), name, tracker))
     try:
         with transaction.atomic():  # a savepoint: a refused COPY leaves no row behind
             _copy(cursor, f"copy_{name}_plain", stream)
         return True
     except NotPlainCell:
         reason = "a typed column holds a cell that is not a plain number or date"
-    except psycopg2.DataError as exc:  # SQLSTATE class 22: PostgreSQL refused a value
-        # (copy_expert is psycopg2's own: Django's cursor wrapper passes it through unwrapped)
+    except (psycopg2.DataError, psycopg2.errors.CheckViolation) as exc:
+        # PostgreSQL refused a value (SQLSTATE class 22) or a number outside what both paths
+        # read alike (the CHECKs of create_staging.sql). (copy_expert is psycopg2's own:
+        # Django's cursor wrapper passes its errors through unwrapped.)
         reason = str(exc).splitlines()[0]
     logger.info("%s: staged as text for the cell rules (%s)", rows.file_label, reason)
     tracker.set_stage(f"copying {name} as text")
-    _copy(cursor, f"copy_{name}_text", TextStream(copy_lines(rows, rows, name, tracker)))
+    _copy(
+        cursor, f"copy_{name}_text", TextStream(copy_lines(rows, rows.text_fields(), name, tracker))
+    )
     run_sql(cursor, f"typed_{name}")
     return False
 

@@ -5,6 +5,9 @@
 --     each cell's text in <column>_text, so reports can quote a refused cell as the file has
 --     it. After the plain path the _text columns are NULL: there, every typed cell's text is
 --     its value's text.
+--     The CHECKs bound the decimals to what the text path's parser reads (30 digits each side
+--     of the point, no NaN or Infinity): a plain COPY of anything beyond fails, and the file
+--     takes the text path, so both paths refuse such a cell with the same reason.
 --   ingest_customers_raw, ingest_loans_raw: every cell as text (the text path only).
 --   ingest_problems: every refused cell or row.
 DROP TABLE IF EXISTS pg_temp.ingest_customers_raw, pg_temp.ingest_loans_raw,
@@ -18,8 +21,9 @@ CREATE TEMP TABLE ingest_customers (
     last_name            text,
     age                  bigint,
     phone_number         text,
-    monthly_salary       numeric,  -- no typmod: a third decimal is refused, never rounded
-    approved_limit       numeric,
+    -- numeric without typmod: a third decimal is refused, never rounded
+    monthly_salary       numeric CHECK (abs(monthly_salary) < 1e30 AND scale(monthly_salary) <= 30),
+    approved_limit       numeric CHECK (abs(approved_limit) < 1e30 AND scale(approved_limit) <= 30),
     customer_id_text     text,
     age_text             text,
     monthly_salary_text  text,
@@ -30,10 +34,12 @@ CREATE TEMP TABLE ingest_loans (
     row_no                  integer NOT NULL,
     customer_id             bigint,
     source_loan_id          bigint,
-    loan_amount             numeric,
+    loan_amount             numeric CHECK (abs(loan_amount) < 1e30 AND scale(loan_amount) <= 30),
     tenure                  bigint,
-    interest_rate           numeric,
-    monthly_payment         numeric,
+    interest_rate           numeric
+                            CHECK (abs(interest_rate) < 1e30 AND scale(interest_rate) <= 30),
+    monthly_payment         numeric
+                            CHECK (abs(monthly_payment) < 1e30 AND scale(monthly_payment) <= 30),
     emis_paid_on_time       bigint,
     start_date              date,
     end_date                date,
