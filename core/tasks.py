@@ -32,11 +32,13 @@ def _sweep_at_worker_start(sender=None, **_: object) -> None:
 def ingest_data(self, customers_file: str, loans_file: str) -> dict[str, int]:
     """Load the customer and loan workbooks (all or nothing), publishing PROGRESS states."""
 
+    task_id = self.request.id  # (self.request is thread-local; the pipeline publishes from two)
+
     def publish(meta: dict) -> None:
-        if self.request.id:
-            self.update_state(state="PROGRESS", meta=meta)
+        if task_id:
+            self.update_state(task_id=task_id, state="PROGRESS", meta=meta)
 
     result = pipeline.run_ingestion(
-        Path(customers_file), Path(loans_file), task_id=self.request.id, on_progress=publish
+        Path(customers_file), Path(loans_file), task_id=task_id, on_progress=publish
     )
     return result.as_dict()

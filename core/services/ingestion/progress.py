@@ -7,6 +7,7 @@ The published meta is plain JSON:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,8 +19,12 @@ PUBLISH_INTERVAL = 0.5
 
 
 class ProgressTracker:
+    """Counts a run's progress and publishes it. Thread-safe: the pipeline sets the loan
+    file's total from the thread that opens it (pipeline._opened_in_background)."""
+
     def __init__(self, publish: Callable[[Meta], None] | None = None) -> None:
         self._publish = publish
+        self._lock = threading.RLock()
         self._last_published = 0.0
         self.stage = "starting"
         self.done = dict.fromkeys(FILES, 0)
@@ -33,16 +38,19 @@ class ProgressTracker:
         return meta
 
     def set_totals(self, **totals: int) -> None:
-        self.total.update(totals)
-        self._emit(force=True)
+        with self._lock:
+            self.total.update(totals)
+            self._emit(force=True)
 
     def set_stage(self, stage: str) -> None:
-        self.stage = stage
-        self._emit(force=True)
+        with self._lock:
+            self.stage = stage
+            self._emit(force=True)
 
     def advance(self, name: str, done: int) -> None:
-        self.done[name] = done
-        self._emit(force=False)
+        with self._lock:
+            self.done[name] = done
+            self._emit(force=False)
 
     def _emit(self, *, force: bool) -> None:
         if self._publish is None:
