@@ -1,5 +1,5 @@
--- The loan_id of every loan row of the file (ingest_loan_ids), decided before anything is
--- written:
+-- The loan_id of every loan row of the file, decided before anything is written, with the
+-- row's values (ingest_loan_ids: what update_loans.sql and insert_loans.sql write):
 --   * a (customer, Loan ID) pair already loaded keeps its loan_id forever;
 --   * a new pair gets its file Loan ID when no loan has that id and no earlier new row (in
 --     file order) takes it;
@@ -9,13 +9,15 @@
 -- sequence itself is only moved at the end (advance_sequences.sql).
 CREATE TEMP TABLE ingest_loan_ids ON COMMIT DROP AS
 WITH matched AS (
-    SELECT t.row_no, t.source_loan_id, l.loan_id AS existing_id
+    SELECT t.row_no, t.customer_id, t.source_loan_id, t.loan_amount, t.interest_rate, t.tenure,
+           t.monthly_payment, t.emis_paid_on_time, t.start_date, t.end_date,
+           l.loan_id AS existing_id
       FROM ingest_loans AS t
       LEFT JOIN loans AS l
              ON l.customer_id = t.customer_id AND l.source_loan_id = t.source_loan_id
 ),
 new_rows AS (
-    SELECT m.row_no, m.source_loan_id,
+    SELECT m.*,
            (m.row_no = min(m.row_no) OVER (PARTITION BY m.source_loan_id)
             AND NOT EXISTS (SELECT 1 FROM loans AS l WHERE l.loan_id = m.source_loan_id))
                AS keeps_id
@@ -30,15 +32,21 @@ last_id AS (
                (SELECT coalesce(max(source_loan_id), 0) FROM new_rows WHERE keeps_id)
            ) AS value
 )
-SELECT m.row_no, m.existing_id AS loan_id, false AS is_new, false AS remapped
+SELECT m.row_no, m.existing_id AS loan_id, false AS is_new, false AS remapped,
+       m.customer_id, m.source_loan_id, m.loan_amount, m.interest_rate, m.tenure,
+       m.monthly_payment, m.emis_paid_on_time, m.start_date, m.end_date
   FROM matched AS m
  WHERE m.existing_id IS NOT NULL
 UNION ALL
-SELECT n.row_no, n.source_loan_id, true, false
+SELECT n.row_no, n.source_loan_id, true, false,
+       n.customer_id, n.source_loan_id, n.loan_amount, n.interest_rate, n.tenure,
+       n.monthly_payment, n.emis_paid_on_time, n.start_date, n.end_date
   FROM new_rows AS n
  WHERE n.keeps_id
 UNION ALL
-SELECT n.row_no, last_id.value + row_number() OVER (ORDER BY n.row_no), true, true
+SELECT n.row_no, last_id.value + row_number() OVER (ORDER BY n.row_no), true, true,
+       n.customer_id, n.source_loan_id, n.loan_amount, n.interest_rate, n.tenure,
+       n.monthly_payment, n.emis_paid_on_time, n.start_date, n.end_date
   FROM new_rows AS n
  CROSS JOIN last_id
  WHERE NOT n.keeps_id;
