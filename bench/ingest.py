@@ -119,18 +119,15 @@ def phase_copy(data: Path, db: str) -> dict:
     import psycopg2
 
     from core.services.ingestion.read import open_sheet
-    from core.services.ingestion.stage import COPY_ESCAPES, COPY_NULL
 
     texts = {}
     rows = 0
     for path, spec in _files(data):
         buffer = io.StringIO()
         with open_sheet(path, spec) as sheet:
-            for _, cells in sheet.plain():
+            for _, fields in sheet.plain_fields():  # the pipeline's COPY text of each row
                 rows += 1
-                buffer.write(
-                    "\t".join(COPY_NULL if c is None else c.translate(COPY_ESCAPES) for c in cells)
-                )
+                buffer.write(fields)
                 buffer.write("\n")
         texts[spec.name] = buffer.getvalue()
     conn = psycopg2.connect(common.database_url(db))
