@@ -2,12 +2,14 @@
 `loans` (sql/queries/ingestion/insert_loans.sql). Measures variants of that one statement on
 the same rows, each in a transaction that is rolled back, so the service's code is unchanged:
 
-  as-is         the insert as the pipeline runs it (per-row FK check, four indexes maintained,
-                CHECKs, the statement-level current_debt trigger); work_mem as configured
+  as-is         the row-by-row insert, as the pipeline runs it below the bulk threshold
+                (per-row FK check, four indexes maintained, CHECKs, the statement-level
+                current_debt trigger); work_mem as configured
   work_mem      the same with SET LOCAL work_mem = '256MB' (its sort stays in memory)
   fk-after      the foreign key dropped first and added back after the insert (one set-based
                 validation instead of 1M row-level RI checks); time includes the re-add
   indexes-after fk-after, and the four indexes of loans dropped first and rebuilt after
+                (what the pipeline's bulk loads now do: load.py, drop_loans_keys.sql)
 
     .venv/bin/python bench/ingest_whatif.py [--customers N --loans N --repeat R]
 
