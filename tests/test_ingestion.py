@@ -908,3 +908,29 @@ def test_extreme_numbers_get_the_text_paths_reason(tmp_path, cell, reason):
     loans = variant(REAL_LOANS, tmp_path / "l.xlsx", lambda s: s.__setitem__("C5", cell))
     [problem] = refused(loans=loans).report.problems
     assert (problem.row, problem.column, problem.reason) == (5, 'C "Loan Amount"', reason)
+
+
+@needs_real_files
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_load_that_updates_and_doubles_loans_gives_the_same_rows_in_bulk(
+    tmp_path, settings, bulk
+):
+    """First the first 300 loans, then the whole file with one value changed: 1 update and 482
+    inserts, as a bulk load (482 >= 300) or row by row; the same rows, keys and debts."""
+    first = variant(REAL_LOANS, tmp_path / "first.xlsx", lambda s: s.delete_rows(302, 1000))
+    ingest(loans=first)
+    assert Loan.objects.count() == 300
+    catalog = catalog_of_loans()
+    ids_before = dict(Loan.objects.values_list("pk", "source_loan_id"))
+    changed = variant(REAL_LOANS, tmp_path / "all.xlsx", lambda s: s.__setitem__("C2", 950000))
+
+    settings.INGEST_BULK_MIN_LOANS = 1 if bulk else 0
+    result = ingest(loans=changed)
+
+    assert (result.bulk_load, result.loans_updated, result.loans_inserted) == (bulk, 1, 482)
+    assert Loan.objects.count() == 782
+    assert Loan.objects.get(customer_id=14, source_loan_id=5930).loan_amount == Decimal("950000")
+    kept = dict(Loan.objects.filter(pk__in=ids_before).values_list("pk", "source_loan_id"))
+    assert kept == ids_before  # loaded pairs keep their loan_id
+    assert catalog_of_loans() == catalog
+    assert current_debt_drift() == 0
