@@ -756,7 +756,7 @@ def test_both_paths_judge_plain_cells_alike(tmp_path, monkeypatch):
         raise NotPlainCell
         yield
 
-    monkeypatch.setattr(SheetRows, "plain", never_plain)
+    monkeypatch.setattr(SheetRows, "plain_fields", never_plain)
     text = refused(customers, loans).report
 
     assert plain.total_problems == text.total_problems == 15

@@ -22,10 +22,6 @@ class ColumnSpec:
     header: str  # the header as the real files spell it (and the generator writes it)
     kind: str  # INTEGER, DECIMAL, DATE or TEXT
 
-    @property
-    def is_date(self) -> bool:
-        return self.kind == DATE
-
 
 @dataclass(frozen=True)
 class FileSpec:

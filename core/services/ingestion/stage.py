@@ -90,14 +90,14 @@ def create_staging(cursor) -> None:
     run_sql(cursor, "create_staging")
 
 
-def copy_rows(cursor, rows: SheetRows, name: str, tracker: ProgressTracker) -> bool:
-    """Stage one file's rows into ingest_<name>; True when the plain path took them."""
+def copy_rows(cursor, rows: SheetRows, name: str, tracker: ProgressTracker) -> None:
+    """Stage one file's rows into ingest_<name>, by the plain path if it can."""
     tracker.set_stage(f"copying {name}")
     stream = TextStream(copy_lines(rows, rows.plain_fields(), name, tracker))
     try:
         with transaction.atomic():  # a savepoint: a refused COPY leaves no row behind
             _copy(cursor, f"copy_{name}_plain", stream)
-        return True
+        return
     except NotPlainCell:
         reason = "a typed column holds a cell that is not a plain number or date"
     except (psycopg2.DataError, psycopg2.errors.CheckViolation) as exc:
@@ -111,7 +111,6 @@ def copy_rows(cursor, rows: SheetRows, name: str, tracker: ProgressTracker) -> b
         cursor, f"copy_{name}_text", TextStream(copy_lines(rows, rows.text_fields(), name, tracker))
     )
     run_sql(cursor, f"typed_{name}")
-    return False
 
 
 def _copy(cursor, statement: str, stream: TextStream) -> None:
