@@ -1,8 +1,8 @@
 """Tables `customers` and `loans`, and read-only models over the analysts' credit views.
 
-Every rule of SPEC §3 is a named database constraint here or in migrations_sql/ (the end-date
-rule and the foreign key, which Django cannot express), so the database guards its invariants
-whoever writes to it.
+Every rule of the data model (README, "Data model") is a named database constraint here or in
+migrations_sql/ (the end-date rule and the foreign key, which Django cannot express), so the
+database guards its invariants whoever writes to it.
 """
 
 from __future__ import annotations

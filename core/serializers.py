@@ -1,4 +1,4 @@
-"""Request parsing and response shapes of the HTTP API (SPEC §6).
+"""Request parsing and response shapes of the HTTP API (README, "API endpoints").
 
 Input types are strict: ids, ages and tenures are JSON integers; money and rates are JSON
 numbers (parsed as Decimal, at most 2 decimals and 12 integer digits); the phone number is an

@@ -1,4 +1,5 @@
--- customer_credit_scores, version 1: the credit score formula (SPEC §5), the only place it lives.
+-- customer_credit_scores, version 1: the credit score formula (README, "Credit score and
+-- decision rules"), the only place it lives.
 --   repayment_points = 40 x on_time_ratio, or 20 when nothing is due yet
 --   history_points   = 4 per loan taken, at most 20
 --   activity_points  = 20 - 5 per loan started this calendar year, at least 0

@@ -1,4 +1,4 @@
-"""Every endpoint's success path and every error path, as a client sees them (SPEC §6)."""
+"""Every endpoint's success path and every error path, as a client sees them (README, "API endpoints")."""
 
 import datetime as dt
 import json

@@ -1,4 +1,4 @@
-"""Ingestion service (SPEC §7) on the real spreadsheets and crafted variants of them.
+"""Ingestion service (README, "Ingestion") on the real spreadsheets and crafted variants of them.
 
 Expected values are read from the files with openpyxl, a reader independent of the service's
 python-calamine, so the two cross-check each other.

@@ -1,4 +1,4 @@
--- After an end-to-end run: what landed, and the current_debt invariant of SPEC §3 (must be 0).
+-- After an end-to-end run: what landed, and the current_debt invariant (README, "Data model"; must be 0).
 SELECT (SELECT count(*) FROM customers),
        (SELECT count(*) FROM loans),
        (SELECT count(*) FROM customers AS c

@@ -1,4 +1,5 @@
-"""The loan decision (SPEC §5): slab by credit score, affordability, credit limit.
+"""The loan decision: slab by credit score, affordability, credit limit (README, "Credit score
+and decision rules").
 
 `decide` is pure: it takes a customer's credit profile and a request and returns a typed
 decision that names every rule that failed, with the numbers behind it.
@@ -84,7 +85,7 @@ def _rate(value: Decimal) -> str:
 
 
 def decide(profile: CreditProfile, request: LoanRequest) -> Decision:
-    """Apply the rules of SPEC §5 to one request. Pure: no I/O."""
+    """Apply the decision rules to one request. Pure: no I/O."""
     score = profile.credit_score
     slab = slab_for(score)
     reasons: list[Reason] = []

@@ -1,4 +1,4 @@
-"""Spreadsheet ingestion (SPEC §7), split by stage.
+"""Spreadsheet ingestion (README, "Ingestion"), split by stage.
 
 headers   the two files' columns and header matching
 read      streaming rows out of a workbook (python-calamine) as COPY-ready text

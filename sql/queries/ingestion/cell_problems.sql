@@ -1,7 +1,7 @@
 -- The cell rules: one row in ingest_problems per refused cell, in the files' column order.
 -- A cell is refused when it is missing, not of its column's type (the text path's parsers
 -- left its value NULL), has more than 2 decimals in money or a rate, or is out of range. The
--- rules mirror the constraints of customers and loans (SPEC §3; each line names the
+-- rules mirror the constraints of customers and loans (core/models.py; each line names the
 -- constraint it mirrors), so rows that pass load without a constraint error. How a refusal is
 -- worded lives in sql/ingestion_cells_v1.sql; which rule and which bounds apply to which
 -- column lives here, for both staging paths (stage.py).
