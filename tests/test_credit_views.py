@@ -123,14 +123,71 @@ def test_zero_limit_with_debt_does_not_divide_by_zero(pin_today):
     assert score(customer).credit_score == 0
 
 
-def test_activity_points_never_negative(pin_today):
+@pytest.mark.parametrize(("loans", "activity"), [(1, 15), (3, 5), (4, 0), (5, 0), (7, 0)])
+def test_activity_points_fall_by_five_per_loan_this_year_and_never_below_zero(
+    pin_today, loans, activity
+):
     pin_today(TODAY)
     customer = make_customer(approved_limit=Decimal("100000000"))
-    for month in range(1, 6):
-        make_loan(customer, start=dt.date(2025, month, 1), tenure=60, is_active=False)
+    make_loan(customer, start=dt.date(2024, 12, 31), tenure=1, is_active=False)  # last year
+    for n in range(loans):
+        make_loan(customer, start=dt.date(2025, 1 + n % 6, 1), tenure=60, is_active=False)
     s = score(customer)
-    assert s.activity_points == 0
-    assert s.history_points == 20  # capped
+    assert features(customer).loans_this_year == loans
+    assert s.activity_points == activity
+    assert s.history_points == min(4 * (loans + 1), 20)
+
+
+@pytest.mark.parametrize("loans", [5, 6, 7, 12])
+def test_history_points_are_capped_at_twenty_and_the_score_at_a_hundred(pin_today, loans):
+    # Closed loans of earlier years, every installment paid on time, no debt: every other
+    # component is at its maximum, so a history cap above 20 would push the score past 100.
+    pin_today(TODAY)
+    customer = make_customer()
+    for n in range(loans):
+        make_loan(
+            customer,
+            start=dt.date(2015 + n % 9, 1 + n % 12, 10),
+            tenure=12,
+            emis_paid_on_time=12,
+            is_active=False,
+        )
+    s = score(customer)
+    assert (s.repayment_points, s.history_points, s.activity_points, s.volume_points) == (
+        40,
+        20,
+        20,
+        20,
+    )
+    assert s.credit_score == 100
+
+
+def test_zero_limit_without_debt_scores_full_volume_points(api, pin_today):
+    # 36 x 1,388.88 = 49,999.68 rounds to an approved limit of 0 lakh; with no debt the volume
+    # component is still 20 (nothing of a zero limit is used), so the score is the no-loan 60.
+    pin_today(TODAY)
+    response = api.post(
+        "/register",
+        {
+            "first_name": "Low",
+            "last_name": "Income",
+            "age": 30,
+            "monthly_income": 1388.88,
+            "phone_number": "9811122233",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["approved_limit"] == 0
+    s = CustomerCreditScore.objects.get(pk=body["customer_id"])
+    assert (s.repayment_points, s.history_points, s.activity_points, s.volume_points) == (
+        20,
+        0,
+        20,
+        20,
+    )
+    assert s.credit_score == 60
 
 
 @pytest.mark.parametrize(
@@ -154,10 +211,17 @@ def test_installments_due_with_month_end_clamping(pin_today, today, due):
 
 
 def test_credit_today_follows_the_time_zone_setting():
+    # UTC+14 and UTC-12 are 26 hours apart: at every hour of the day their dates differ, and
+    # at least one of them differs from the UTC date, so a function that ignored the setting
+    # could not pass at any hour.
+    days = {}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('credit.time_zone', 'Pacific/Kiritimati', true)")
-        cursor.execute("SELECT (now() AT TIME ZONE 'Pacific/Kiritimati')::date = credit_today()")
-        assert cursor.fetchone()[0] is True
+        for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+            cursor.execute("SELECT set_config('credit.time_zone', %s, true)", [zone])
+            cursor.execute("SELECT credit_today(), (now() AT TIME ZONE %s)::date", [zone])
+            days[zone], expected = cursor.fetchone()
+            assert days[zone] == expected, zone
+    assert days["Etc/GMT-14"] - days["Etc/GMT+12"] in (dt.timedelta(days=1), dt.timedelta(days=2))
 
 
 def test_every_view_and_column_is_commented():
