@@ -1,7 +1,10 @@
-"""Concurrent create-loan requests for one customer against a live server (threads)."""
+"""Concurrent writes for one customer: create-loan requests against a live server (threads),
+and loan inserts from two database sessions at once."""
 
+import datetime as dt
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from decimal import Decimal
@@ -10,11 +13,12 @@ import pytest
 
 from core.models import Loan
 from core.services.maintenance import current_debt_drift
-from tests.conftest import make_customer
+from tests.conftest import connect_separately, make_customer, make_loan
 
 pytestmark = pytest.mark.live
 
 THREADS = 24
+START = dt.date(2025, 1, 15)
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:
@@ -70,3 +74,60 @@ def test_affordability_holds_under_concurrent_requests(live_server):
     assert sum(1 for _, b in results if b["loan_approved"]) == 3
     assert Loan.objects.filter(customer=customer).count() == 3
     assert current_debt_drift() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_loans_inserted_by_two_transactions_at_once_both_count_in_current_debt():
+    # Both transactions insert a loan of one customer before either commits. The second one's
+    # trigger waits for the first one's lock on the customer row; a trigger that recomputed
+    # the sum from its own snapshot would then lose the first loan. Adding deltas does not.
+    customer = make_customer()
+    make_loan(customer, start=START, loan_amount=Decimal("500"))
+    first, second = connect_separately(), connect_separately()
+    insert = (
+        "INSERT INTO loans (customer_id, loan_amount, interest_rate, tenure,"
+        " monthly_installment, emis_paid_on_time, start_date, end_date, is_active)"
+        " VALUES (%s, 1000, 10, 12, 87.92, 0, '2025-01-15', '2026-01-15', true)"
+    )
+    failures: list[BaseException] = []
+
+    def insert_and_commit() -> None:
+        try:
+            with second.cursor() as cursor:
+                cursor.execute(insert, [customer.pk])
+            second.commit()
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    try:
+        with first.cursor() as cursor:
+            cursor.execute(insert, [customer.pk])  # holds the customer row until commit
+        thread = threading.Thread(target=insert_and_commit)
+        thread.start()
+        _wait_until_blocked(second.get_backend_pid())
+        first.commit()
+        thread.join(timeout=30)
+        assert not thread.is_alive() and not failures, failures
+    finally:
+        first.close()
+        second.close()
+
+    customer.refresh_from_db()
+    assert Loan.objects.filter(customer=customer).count() == 3
+    assert customer.current_debt == Decimal("2500")
+    assert current_debt_drift() == 0
+
+
+def _wait_until_blocked(pid: int) -> None:
+    """Wait until session pid waits for a lock (the second insert's trigger, on the row)."""
+    watcher = connect_separately()
+    try:
+        with watcher.cursor() as cursor:
+            for _ in range(300):
+                cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+                if cursor.fetchone()[0] == "Lock":
+                    return
+                time.sleep(0.05)
+        raise AssertionError("the second insert never waited for the first one's lock")
+    finally:
+        watcher.close()
