@@ -2,12 +2,14 @@
 
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 
 from core.models import CustomerCreditFeatures, Loan
 from core.tasks import close_matured_loans
 from tests.conftest import make_customer, make_loan
+from tests.test_settings_and_deploy import KEY, manage
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +36,31 @@ def test_sweep_closes_matured_loans_only(pin_today, assert_debt_invariant):
     assert close_matured_loans() == 0  # idempotent
 
 
-def test_sweep_is_scheduled_daily_and_at_worker_start(settings):
+def test_sweep_is_scheduled_daily_just_after_midnight_in_the_service_time_zone():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["close-matured-loans"]  # what the beat service reads
+    assert entry["task"] == close_matured_loans.name
+    schedule = entry["schedule"]
+    # Every day of every month, once: at 00:05, when credit_today() has moved on.
+    assert (schedule.hour, schedule.minute) == ({0}, {5})
+    assert schedule.day_of_week == set(range(7))
+    assert schedule.day_of_month == set(range(1, 32))
+    assert schedule.month_of_year == set(range(1, 13))
+    # 00:05 in DJANGO_TIME_ZONE: the beat's clock follows the setting (another start-up).
+    result = manage(
+        "shell",
+        "-c",
+        "from config.celery import app; print(app.conf.timezone)",
+        DJANGO_SECRET_KEY=KEY,
+        DJANGO_TIME_ZONE="Asia/Kolkata",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "Asia/Kolkata", result.stderr
+
+
+def test_a_starting_worker_enqueues_one_sweep():
     from celery.signals import worker_ready
 
-    from core import tasks
-
-    schedule = settings.CELERY_BEAT_SCHEDULE["close-matured-loans"]
-    assert schedule["task"] == tasks.close_matured_loans.name
-    assert any(receiver() is tasks._sweep_at_worker_start for _, receiver in worker_ready.receivers)
+    with mock.patch.object(close_matured_loans, "apply_async") as enqueue:
+        worker_ready.send(sender=None)
+    enqueue.assert_called_once()
