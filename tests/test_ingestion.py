@@ -77,6 +77,62 @@ def database_state() -> dict:
     }
 
 
+CUSTOMER_HEADER = [
+    "Customer ID",
+    "First Name",
+    "Last Name",
+    "Age",
+    "Phone Number",
+    "Monthly Salary",
+    "Approved Limit",
+]
+LOAN_HEADER = [
+    "Customer ID",
+    "Loan ID",
+    "Loan Amount",
+    "Tenure",
+    "Interest Rate",
+    "Monthly payment",
+    "EMIs paid on Time",
+    "Date of Approval",
+    "End Date",
+]
+
+
+def workbooks(folder: Path, customers: list[list], loans: list[list]) -> tuple[Path, Path]:
+    """A small customer file and loan file with the real files' headers (openpyxl)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, header, rows in (
+        ("customers.xlsx", CUSTOMER_HEADER, customers),
+        ("loans.xlsx", LOAN_HEADER, loans),
+    ):
+        workbook = openpyxl.Workbook()
+        workbook.active.append(header)
+        for row in rows:
+            workbook.active.append(row)
+        workbook.save(folder / name)
+        paths.append(folder / name)
+    return paths[0], paths[1]
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(day)
+
+
+@pytest.fixture
+def session_today():
+    """Pin credit_today() for the ingestion's connection (a session setting, reset after)."""
+
+    def pin(day: dt.date) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('credit.today', %s, false)", [day.isoformat()])
+
+    yield pin
+    with connection.cursor() as cursor:
+        cursor.execute("RESET credit.today")
+
+
 def money(value) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal("0.01"))
 
@@ -238,6 +294,83 @@ def test_changed_values_are_updated_and_counted(tmp_path):
         list(Loan.objects.order_by("pk").values_list("pk", "customer_id", "source_loan_id"))
         == ids_before
     )
+    assert current_debt_drift() == 0
+
+
+# A customer and a loan, then one column changed at a time in a later file.
+CUSTOMER = [7001, "Meera", "Iyer", 41, 9812345670, 64000, 2300000]
+LOAN = [7001, 61, 250000, 24, 11.5, 11710, 7, at("2024-03-10"), at("2026-03-10")]
+CUSTOMER_CHANGES = {
+    "first name": (1, "Meena", "first_name", "Meena"),
+    "last name": (2, "Iyengar", "last_name", "Iyengar"),
+    "age": (3, 42, "age", 42),
+    "monthly salary": (5, 64000.5, "monthly_salary", Decimal("64000.50")),
+    "approved limit": (6, 2400000, "approved_limit", Decimal("2400000.00")),
+}
+LOAN_CHANGES = {
+    "loan amount": ({2: 260000}, {"loan_amount": Decimal("260000.00")}),
+    "tenure": ({3: 36, 8: at("2027-03-10")}, {"tenure": 36, "end_date": dt.date(2027, 3, 10)}),
+    "interest rate": ({4: 11.25}, {"interest_rate": Decimal("11.25")}),
+    "monthly payment": ({5: 11650}, {"monthly_installment": Decimal("11650.00")}),
+    "EMIs paid on Time": ({6: 8}, {"emis_paid_on_time": 8}),
+    "dates": (
+        {7: at("2024-04-10"), 8: at("2026-04-10")},
+        {"start_date": dt.date(2024, 4, 10), "end_date": dt.date(2026, 4, 10)},
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CUSTOMER_CHANGES)
+def test_a_change_to_any_customer_column_is_stored_and_counted(tmp_path, change):
+    ingest(*workbooks(tmp_path / "first", [CUSTOMER], [LOAN]))
+    index, value, field, stored = CUSTOMER_CHANGES[change]
+    changed = [*CUSTOMER]
+    changed[index] = value
+
+    result = ingest(*workbooks(tmp_path / "later", [changed], [LOAN]))
+
+    assert (result.customers_updated, result.loans_updated, result.rows_inserted) == (1, 0, 0)
+    assert result.rows_updated == result.as_dict()["rows_updated"] == 1
+    assert getattr(Customer.objects.get(pk=7001), field) == stored
+    assert ingest(*workbooks(tmp_path / "again", [changed], [LOAN])).rows_updated == 0
+
+
+@pytest.mark.parametrize("change", LOAN_CHANGES)
+def test_a_change_to_any_loan_column_is_stored_and_counted(tmp_path, change):
+    ingest(*workbooks(tmp_path / "first", [CUSTOMER], [LOAN]))
+    loan_id = Loan.objects.get().pk
+    cells, stored = LOAN_CHANGES[change]
+    changed = [cells.get(index, value) for index, value in enumerate(LOAN)]
+
+    result = ingest(*workbooks(tmp_path / "later", [CUSTOMER], [changed]))
+
+    assert (result.customers_updated, result.loans_updated, result.rows_inserted) == (0, 1, 0)
+    assert result.rows_updated == 1
+    loan = Loan.objects.get()
+    assert loan.pk == loan_id
+    assert {field: getattr(loan, field) for field in stored} == stored
+    assert ingest(*workbooks(tmp_path / "again", [CUSTOMER], [changed])).rows_updated == 0
+    assert current_debt_drift() == 0
+
+
+def test_a_loan_whose_end_date_is_today_is_inactive(tmp_path, session_today):
+    # Its last installment fell due today: the loan is closed, like the maturity sweep does.
+    session_today(dt.date(2025, 6, 15))
+    loans = [
+        [7001, 1, 1000, 12, 10, 88, 12, at("2024-06-14"), at("2025-06-14")],  # ended yesterday
+        [7001, 2, 2000, 12, 10, 176, 12, at("2024-06-15"), at("2025-06-15")],  # ends today
+        [7001, 3, 4000, 12, 10, 352, 11, at("2024-06-16"), at("2025-06-16")],  # tomorrow
+    ]
+    ingest(*workbooks(tmp_path / "first", [CUSTOMER], loans))
+    active = dict(Loan.objects.values_list("source_loan_id", "is_active"))
+    assert active == {1: False, 2: False, 3: True}
+    assert Customer.objects.get(pk=7001).current_debt == Decimal("4000.00")
+
+    # A later file moves loan 3 one day earlier: it now ends today and is closed on update.
+    loans[2][7:] = [at("2024-06-15"), at("2025-06-15")]
+    assert ingest(*workbooks(tmp_path / "later", [CUSTOMER], loans)).loans_updated == 1
+    assert not Loan.objects.get(source_loan_id=3).is_active
+    assert Customer.objects.get(pk=7001).current_debt == 0
     assert current_debt_drift() == 0
 
 
@@ -529,7 +662,22 @@ def test_committed_samples_load(caplog):
     caplog.set_level("INFO", logger="core.services.ingestion.stage")
     result = run_ingestion(REPO / "data" / "customer_data.xlsx", REPO / "data" / "loan_data.xlsx")
     assert result.customers_inserted == 300 and result.loans_inserted == 800
-    assert json.dumps(result.as_dict())
+    # What the Celery task returns (JSON): every count, the same as the run's record.
+    run = IngestionRun.objects.get(pk=result.run_id)
+    assert json.loads(json.dumps(result.as_dict())) == {
+        "run_id": run.pk,
+        "rows_read": 1100,
+        "customers_inserted": 300,
+        "customers_updated": 0,
+        "loans_inserted": 800,
+        "loans_updated": 0,
+        "ids_remapped": run.ids_remapped,
+        "bulk_load": False,
+        "rows_inserted": 1100,
+        "rows_updated": 0,
+    }
+    assert (run.rows_read, run.rows_inserted, run.rows_updated) == (1100, 1100, 0)
+    assert run.ids_remapped == Loan.objects.exclude(loan_id=F("source_loan_id")).count()
     assert text_path_messages(caplog) == []  # the generator's files take the plain path
 
 
@@ -551,6 +699,34 @@ def test_a_file_loan_id_taken_by_an_api_loan_is_remapped():
     assert moved.loan_id > max(kept)
     assert moved.loan_id != 5930 and Loan.objects.get(pk=5930).customer_id == 5000
     assert sequences()["customers_customer_id_seq"] >= 5000
+    assert current_debt_drift() == 0
+
+
+def test_fresh_loan_ids_are_past_the_sequence_not_only_past_the_loans(tmp_path):
+    # The API has handed out loan ids that no loan holds any more (a deleted loan, ids taken
+    # by transactions that rolled back): the sequence is past max(loan_id). A fresh id given
+    # to a file's loan must never be one the sequence has already handed out.
+    from tests.conftest import make_customer, make_loan
+
+    borrower = make_customer(customer_id=7000)
+    taken = make_loan(borrower, start=dt.date(2024, 1, 15)).pk
+    make_loan(borrower, start=dt.date(2024, 1, 15)).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('loans', 'loan_id')) FROM generate_series(1, 5)"
+        )
+    handed_out = sequences()["loans_loan_id_seq"]
+    assert handed_out > Loan.objects.order_by("-pk").first().pk == taken
+
+    # The file's Loan ID is the API loan's id, so the file's loan gets a fresh one.
+    loans = [[7001, taken, 1000, 12, 10, 88, 0, at("2024-01-10"), at("2025-01-10")]]
+    result = ingest(*workbooks(tmp_path, [CUSTOMER], loans))
+
+    assert result.ids_remapped == 1
+    fresh = Loan.objects.get(customer_id=7001, source_loan_id=taken).pk
+    assert fresh > handed_out
+    assert sequences()["loans_loan_id_seq"] >= fresh  # the API's next id comes after it
+    assert make_loan(borrower, start=dt.date(2024, 1, 15)).pk > fresh
     assert current_debt_drift() == 0
 
 
