@@ -17,6 +17,12 @@ PHONE_PATTERN = r"^[1-9][0-9]{9,14}$"
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 5, "decimal_places": 2}
 MAX_TENURE_MONTHS = 600
+# The largest id a file may bring (Customer ID, Loan ID). The service's own ids (POST
+# /register, POST /create-loan, fresh ids of remapped loans) come from the identity sequences,
+# which start one past it (migrations_sql/0007_service_ids.up.sql; a test keeps the two
+# equal), so an id a file brings never clashes with one the service gave, whatever the order.
+MAX_FILE_ID = 999_999_999
+FIRST_SERVICE_ID = MAX_FILE_ID + 1
 
 
 def _trigger_body(name: str) -> str:
@@ -25,7 +31,10 @@ def _trigger_body(name: str) -> str:
 
 class Customer(models.Model):
     customer_id = models.BigAutoField(
-        primary_key=True, db_comment="Customer number (identity; file ids are kept)."
+        primary_key=True, db_comment=(
+            "Customer number: a file's Customer ID (1-999999999) as given, or from the identity"
+            " sequence (from 1000000000 on) for customers registered through the API."
+        ),
     )
     first_name = models.CharField(max_length=100, db_comment="Given name, non-blank.")
     last_name = models.CharField(max_length=100, db_comment="Family name, non-blank.")
@@ -109,7 +118,10 @@ class Customer(models.Model):
 
 class Loan(models.Model):
     loan_id = models.BigAutoField(
-        primary_key=True, db_comment="Loan number (identity; a file Loan ID is kept when free)."
+        primary_key=True, db_comment=(
+            "Loan number: a file's Loan ID (1-999999999) when free, else from the identity"
+            " sequence (from 1000000000 on), as for loans made through the API."
+        ),
     )
     # The foreign key itself (ON DELETE RESTRICT, not deferred) is created by migrations_sql.
     customer = models.ForeignKey(
@@ -330,11 +342,20 @@ class IngestionRun(models.Model):
         default=0,
         db_comment="New loans whose file Loan ID was taken, so they got a fresh loan_id.",
     )
+    files_digest = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        db_comment="SHA-256 of the customer file's bytes followed by the loan file's, taken when "
+        "the run was enqueued (null for runs started without manage.py ingest_data): tells a "
+        "rerun of the same files from one of changed files.",
+    )
     error_report = models.JSONField(
         null=True,
         blank=True,
-        db_comment="Why a failed run failed: message, total problem count and the first 100 "
-        "problems (file, row as Excel shows it, column, value, reason).",
+        db_comment="Why a failed run failed: message, total problem count, the first 100 "
+        "problems (file, row as Excel shows it, column, value, reason) and refused (true when "
+        "the files themselves were refused, so the same files fail again).",
     )
 
     class Meta:

@@ -5,7 +5,8 @@ quirks: numbers stored as Excel numbers, interest rates as whole numbers or with
 "Date of Approval" and "End Date" as Excel dates (format mm-dd-yy), end dates that are the
 start date + tenure months (month-end clamped, from the database's loan_end_date), EMIs paid
 on time never above the tenure, unique phone numbers, about 3.7 % of Loan IDs repeated for a
-second customer (29 of 782 in the real file), and a few empty rows after the data.
+second customer (29 of 782 in the real file), and a few empty rows after the data. Only the
+ids and phone numbers are kept apart from the real files' on purpose (FIRST_CUSTOMER_ID below).
 
 Rows are written as they are made (openpyxl write-only mode), loans in batches, so memory does
 not grow with the number of rows.
@@ -17,7 +18,7 @@ import datetime as dt
 import math
 import random
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -26,9 +27,11 @@ from django.db import connection
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from core.models import MAX_FILE_ID
 from core.services.customers import approved_limit_for
 from core.services.emi import monthly_installment
 from core.services.ingestion.headers import CUSTOMERS, LOANS
+from core.services.ingestion.progress import Meta
 from core.services.ingestion.queries import run_sql
 
 CUSTOMERS_FILE = "customer_data.xlsx"
@@ -41,9 +44,19 @@ BATCH = 10_000
 RECENT_LOANS = 1_000  # a repeated Loan ID is taken from one of this many recent rows
 FIRST_START_DATE = dt.date(2010, 1, 1)
 START_DATE_SPAN_DAYS = 5_000  # start dates from 2010 to 2023, as in the real file
-PHONE_BASE = 9_000_000_000  # ten-digit numbers starting with 9
-PHONE_SPAN = 1_000_000_000
-FIRST_LOAN_ID = 1_000
+# Sample data never collides with the assignment's real files (Customer IDs 1-300, Loan IDs
+# 1003-9996, ten-digit phones 91xxxxxxxx-99xxxxxxxx), so both can be loaded into one database in
+# either order: sample customers are numbered from 100,001, sample Loan IDs from 1,000,000
+# (10,000,000 wide at 1M loans: far inside MAX_FILE_ID), and sample phones have 12 digits,
+# "91" then ten digits (a country code and a national number), which no ten-digit number equals.
+FIRST_CUSTOMER_ID = 100_001
+FIRST_LOAN_ID = 1_000_000
+PHONE_BASE = 910_000_000_000
+PHONE_SPAN = 10_000_000_000
+# The seed of the committed data/*.xlsx (300 customers, 800 loans).
+SAMPLE_SEED = 20240601
+# The generator reports its progress every this many rows.
+PROGRESS_EVERY = 5_000
 
 FIRST_NAMES = (
     "Aarav", "Aaron", "Abbey", "Aditi", "Aisha", "Alan", "Amara", "Ananya", "Arjun", "Beatriz",
@@ -75,29 +88,86 @@ def _permutation_step(span: int, rng: random.Random) -> int:
     return step
 
 
-def generate_sample_files(out_dir: Path, *, customers: int, loans: int, seed: int) -> SampleFiles:
+def _id_span(loans: int) -> int:
+    """How wide the range of fresh sample Loan IDs is (ten times the loans: sparse, like the
+    real file's)."""
+    return max(9_000, 10 * loans)
+
+
+def generate_sample_files(
+    out_dir: Path,
+    *,
+    customers: int,
+    loans: int,
+    seed: int,
+    on_progress: Callable[[Meta], None] | None = None,
+) -> SampleFiles:
+    """Write both workbooks; on_progress gets rows written / total per file (the progress
+    meta of progress.py) every PROGRESS_EVERY rows and at each change of stage."""
     if customers < 1 or loans < 0:
         raise ValueError("need at least one customer and no negative number of loans")
+    if FIRST_CUSTOMER_ID + customers - 1 > MAX_FILE_ID:
+        raise ValueError(f"too many customers: ids must stay at most {MAX_FILE_ID}")
+    if FIRST_LOAN_ID + _id_span(loans) - 1 > MAX_FILE_ID:
+        raise ValueError(f"too many loans: Loan IDs must stay at most {MAX_FILE_ID}")
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)  # noqa: S311 (sample data: reproducible, not secret)
     customers_path = out_dir / CUSTOMERS_FILE
     loans_path = out_dir / LOANS_FILE
-    _write_workbook(customers_path, CUSTOMERS.headers, _customer_rows(customers, rng))
+    progress = _Progress(on_progress, customers=customers, loans=loans)
+    _write_workbook(
+        customers_path, CUSTOMERS.headers, _customer_rows(customers, rng), progress, "customers"
+    )
     repeated: set[int] = set()
-    _write_workbook(loans_path, LOANS.headers, _loan_rows(loans, customers, rng, repeated))
+    _write_workbook(
+        loans_path, LOANS.headers, _loan_rows(loans, customers, rng, repeated), progress, "loans"
+    )
+    progress.stage("written")
     return SampleFiles(customers_path, loans_path, customers, loans, len(repeated))
 
 
-def _write_workbook(path: Path, headers: list[str], rows: Iterator[list]) -> None:
+class _Progress:
+    def __init__(self, publish: Callable[[Meta], None] | None, **totals: int) -> None:
+        self._publish = publish
+        self._stage = "starting"
+        self._done = dict.fromkeys(totals, 0)
+        self._totals = totals
+
+    def stage(self, stage: str) -> None:
+        self._stage = stage
+        self._emit()
+
+    def advance(self, name: str, done: int) -> None:
+        self._done[name] = done
+        self._emit()
+
+    def _emit(self) -> None:
+        if self._publish is not None:
+            meta: Meta = {"stage": self._stage}
+            for name, total in self._totals.items():
+                meta[name] = {"done": self._done[name], "total": total}
+            self._publish(meta)
+
+
+def _write_workbook(
+    path: Path, headers: list[str], rows: Iterator[list], progress: _Progress, name: str
+) -> None:
+    progress.stage(f"writing {path.name}")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_NAME)
     sheet.append(headers)
+    written = 0
     for values in rows:
         sheet.append([_date_cell(sheet, v) if isinstance(v, dt.date) else v for v in values])
+        written += 1
+        if written % PROGRESS_EVERY == 0:
+            progress.advance(name, written)
+    progress.advance(name, written)
     # Trailing rows that hold no data: formatted empty cells, then cells of blanks only.
     for _ in range(TRAILING_EMPTY_ROWS - 1):
         sheet.append([_date_cell(sheet, None) for _ in headers])
     sheet.append([" "] * len(headers))
+    progress.stage(f"saving {path.name}")
     workbook.save(path)
 
 
@@ -110,14 +180,14 @@ def _date_cell(sheet, value: dt.date | None) -> WriteOnlyCell:
 def _customer_rows(count: int, rng: random.Random) -> Iterator[list]:
     phone_step = _permutation_step(PHONE_SPAN, rng)
     phone_offset = rng.randrange(PHONE_SPAN)
-    for customer_id in range(1, count + 1):
+    for number in range(count):
         salary = rng.randrange(25, 300) * 1000
         yield [
-            customer_id,
+            FIRST_CUSTOMER_ID + number,
             rng.choice(FIRST_NAMES),
             rng.choice(LAST_NAMES),
             rng.randrange(20, 71),
-            PHONE_BASE + (phone_step * customer_id + phone_offset) % PHONE_SPAN,
+            PHONE_BASE + (phone_step * number + phone_offset) % PHONE_SPAN,
             salary,
             int(approved_limit_for(Decimal(salary))),
         ]
@@ -126,7 +196,7 @@ def _customer_rows(count: int, rng: random.Random) -> Iterator[list]:
 def _loan_rows(
     count: int, customers: int, rng: random.Random, repeated: set[int]
 ) -> Iterator[list]:
-    id_span = max(9_000, 10 * count)
+    id_span = _id_span(count)
     id_step = _permutation_step(id_span, rng)
     id_offset = rng.randrange(id_span)
     recent: deque[tuple[int, int]] = deque(maxlen=RECENT_LOANS)
@@ -134,7 +204,7 @@ def _loan_rows(
     for first in range(0, count, BATCH):
         batch = []
         for _ in range(min(BATCH, count - first)):
-            customer_id = rng.randrange(1, customers + 1)
+            customer_id = FIRST_CUSTOMER_ID + rng.randrange(customers)
             loan_id = None
             if customers > 1 and recent and rng.random() < REPEATED_LOAN_ID_SHARE:
                 other_id, other_customer = recent[rng.randrange(len(recent))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN, Customer
+from core.models import MAX_FILE_ID, MAX_TENURE_MONTHS, PHONE_PATTERN, Customer
 from core.services.customers import MAX_MONEY
 from core.services.ingestion.errors import MAX_REPORTED_PROBLEMS, FailureReport, Problem
 from core.services.ingestion.queries import run_sql
@@ -32,6 +32,7 @@ def _rule_parameters() -> dict[str, object]:
         "phone_pattern": PHONE_PATTERN,
         "max_money": MAX_MONEY,
         "max_tenure": MAX_TENURE_MONTHS,
+        "max_file_id": MAX_FILE_ID,
     }
 
 

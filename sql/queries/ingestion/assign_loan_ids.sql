@@ -3,10 +3,13 @@
 --   * a (customer, Loan ID) pair already loaded keeps its loan_id forever;
 --   * a new pair gets its file Loan ID when no loan has that id and no earlier new row (in
 --     file order) takes it;
---   * every other new row gets a fresh id past every id in use, past the identity sequence's
---     last value and past every file id kept, given in file order.
--- Runs under lock_tables.sql, so no other writer can take one of these ids meanwhile; the
--- sequence itself is only moved at the end (advance_sequences.sql).
+--   * every other new row gets a fresh id from the identity sequence's range: the next ids it
+--     would hand out (from 1,000,000,000 on, migrations_sql/0007_service_ids.up.sql), past
+--     every id in use and past every file id kept, given in file order. (A sequence never
+--     called since its last RESTART hands out its START value next.)
+-- Runs under lock_tables.sql, so no other writer can take one of these ids meanwhile. The
+-- sequence itself is only moved past them at the end (advance_sequences.sql): nextval() is not
+-- transactional, and a run that fails must leave the sequence as it was.
 CREATE TEMP TABLE ingest_loan_ids ON COMMIT DROP AS
 WITH matched AS (
     SELECT t.row_no, t.customer_id, t.source_loan_id, t.loan_amount, t.interest_rate, t.tenure,
@@ -27,8 +30,9 @@ new_rows AS (
 last_id AS (
     SELECT greatest(
                (SELECT coalesce(max(loan_id), 0) FROM loans),
-               coalesce(pg_sequence_last_value(
-                   pg_get_serial_sequence('loans', 'loan_id')::regclass), 0),
+               (SELECT coalesce(pg_sequence_last_value(q.seqrelid), q.seqstart - 1)
+                  FROM pg_sequence AS q
+                 WHERE q.seqrelid = pg_get_serial_sequence('loans', 'loan_id')::regclass),
                (SELECT coalesce(max(source_loan_id), 0) FROM new_rows WHERE keeps_id)
            ) AS value
 )

@@ -8,17 +8,18 @@
 -- The *_problem functions take the cell's text only to tell a missing cell from an unreadable
 -- one. Where the value was read, any non-NULL text does (the '' below), so the plain path's
 -- values are never rendered as text except in the report (coalesce(<column>_text, value)).
--- Parameters: name_max_length, phone_pattern, max_money, max_tenure.
+-- Parameters: name_max_length, phone_pattern, max_money, max_tenure, max_file_id.
 ANALYZE ingest_customers;
 ANALYZE ingest_loans;
 
 INSERT INTO ingest_problems (file_order, row_no, position, column_key, value, reason)
 SELECT 1, p.row_no, c.position, c.column_key, c.value, c.reason
   FROM (SELECT t.*,
-               -- primary key: a positive customer number
+               -- primary key: a file's customer number, 1..max_file_id (the service's own
+               -- ids start past it: migrations_sql/0007_service_ids.up.sql)
                ingest_integer_problem(
                    CASE WHEN t.customer_id IS NULL THEN t.customer_id_text ELSE '' END,
-                   t.customer_id, 1, NULL) AS customer_id_problem,
+                   t.customer_id, 1, %(max_file_id)s) AS customer_id_problem,
                -- customers_first_name_not_blank, customers_last_name_not_blank, varchar(100)
                ingest_text_problem(t.first_name, %(name_max_length)s) AS first_name_problem,
                ingest_text_problem(t.last_name, %(name_max_length)s) AS last_name_problem,
@@ -60,14 +61,16 @@ SELECT 1, p.row_no, c.position, c.column_key, c.value, c.reason
 INSERT INTO ingest_problems (file_order, row_no, position, column_key, value, reason)
 SELECT 2, p.row_no, c.position, c.column_key, c.value, c.reason
   FROM (SELECT t.*,
-               -- loans_customer_id_fkey (whether the customer exists: database_problems.sql)
+               -- loans_customer_id_fkey (whether the customer exists: database_problems.sql);
+               -- a file's customer number, 1..max_file_id
                ingest_integer_problem(
                    CASE WHEN t.customer_id IS NULL THEN t.customer_id_text ELSE '' END,
-                   t.customer_id, 1, NULL) AS customer_id_problem,
-               -- source_loan_id: a positive loan number
+                   t.customer_id, 1, %(max_file_id)s) AS customer_id_problem,
+               -- source_loan_id: a file's loan number, 1..max_file_id (kept as loan_id when
+               -- free, so it must stay below the ids the loans sequence hands out)
                ingest_integer_problem(
                    CASE WHEN t.source_loan_id IS NULL THEN t.loan_id_text ELSE '' END,
-                   t.source_loan_id, 1, NULL) AS loan_id_problem,
+                   t.source_loan_id, 1, %(max_file_id)s) AS loan_id_problem,
                -- loans_loan_amount_positive, numeric(14,2)
                ingest_decimal_problem(
                    CASE WHEN t.loan_amount IS NULL THEN t.loan_amount_text ELSE '' END,
