@@ -60,8 +60,10 @@ SECRET_KEY = _read("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required when DJANGO_DEBUG is "
-            'false. Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+            "DJANGO_SECRET_KEY is not set (required when DJANGO_DEBUG is false). Set it in the "
+            "environment or in .env beside manage.py, e.g. export DJANGO_SECRET_KEY=\"$(python -c "
+            "'import secrets; print(secrets.token_urlsafe(50))')\" (or DJANGO_SECRET_KEY_FILE=path "
+            "of a file holding it)"
         )
     # Debug runs without a configured key get a throw-away one: sessions do not survive restarts.
     SECRET_KEY = secrets.token_urlsafe(50)

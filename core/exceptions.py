@@ -6,9 +6,10 @@ import logging
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core.services.errors import NotFound, PhoneAlreadyRegistered
@@ -84,21 +85,28 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
+def error_response(status: int, code: str, message: str) -> HttpResponse:
+    """An error answered outside DRF's views (unknown routes, the last-resort handlers), in the
+    bytes DRF's JSONRenderer gives every API answer: one rendering for every error."""
+    body = JSONRenderer().render(error_body(status, code, message))
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
 @csrf_exempt
-def json_not_found(request, exception=None) -> JsonResponse:
+def json_not_found(request, exception=None) -> HttpResponse:
     """handler404: unknown routes answer JSON too."""
-    return JsonResponse(error_body(404, "not_found", "No such route."), status=404)
+    return error_response(404, "not_found", "No such route.")
 
 
-def json_server_error(request) -> JsonResponse:
+def json_server_error(request) -> HttpResponse:
     """handler500: a last resort outside DRF views; the traceback stays in the server log."""
-    return JsonResponse(error_body(500, "server_error", "Internal server error."), status=500)
+    return error_response(500, "server_error", "Internal server error.")
 
 
-def json_bad_request(request, exception=None) -> JsonResponse:
-    return JsonResponse(error_body(400, "bad_request", "Bad request."), status=400)
+def json_bad_request(request, exception=None) -> HttpResponse:
+    return error_response(400, "bad_request", "Bad request.")
 
 
-def json_csrf_failure(request, reason: str = "") -> JsonResponse:
+def json_csrf_failure(request, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: only the admin's forms use CSRF; answer JSON like everything else."""
-    return JsonResponse(error_body(403, "csrf_failed", "CSRF verification failed."), status=403)
+    return error_response(403, "csrf_failed", "CSRF verification failed.")

@@ -31,7 +31,8 @@ def _trigger_body(name: str) -> str:
 
 class Customer(models.Model):
     customer_id = models.BigAutoField(
-        primary_key=True, db_comment=(
+        primary_key=True,
+        db_comment=(
             "Customer number: a file's Customer ID (1-999999999) as given, or from the identity"
             " sequence (from 1000000000 on) for customers registered through the API."
         ),
@@ -118,7 +119,8 @@ class Customer(models.Model):
 
 class Loan(models.Model):
     loan_id = models.BigAutoField(
-        primary_key=True, db_comment=(
+        primary_key=True,
+        db_comment=(
             "Loan number: a file's Loan ID (1-999999999) when free, else from the identity"
             " sequence (from 1000000000 on), as for loans made through the API."
         ),
@@ -342,7 +344,7 @@ class IngestionRun(models.Model):
         default=0,
         db_comment="New loans whose file Loan ID was taken, so they got a fresh loan_id.",
     )
-    files_digest = models.CharField(
+    files_digest = models.CharField(  # noqa: DJ001 (null: no digest was taken)
         max_length=64,
         null=True,
         blank=True,

@@ -53,7 +53,7 @@ enqueue_sample_ingestion() {
     fi
     log "enqueueing the sample-data ingestion (skipped when a run already succeeded)"
     if ! python manage.py ingest_data --unless-succeeded; then
-        log "ingest_data --unless-succeeded failed; the web server starts anyway"
+        log "the start-up ingestion was not enqueued (the reason is above); the web server starts anyway"
     fi
 }
 

@@ -85,7 +85,11 @@ export SHARED_DATA_DIR=${SHARED_DATA_DIR:-$(cd .. && pwd)/shared/data}
 
 log "migrating the fresh database (every table, constraint, trigger, view and comment)"
 .venv/bin/python manage.py migrate --noinput >/dev/null
-.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+if ! drift=$(.venv/bin/python manage.py makemigrations --check --dry-run 2>&1); then
+    log "the models and the migrations differ (makemigrations --check); what a new migration would hold:"
+    printf '%s\n' "$drift" >&2
+    exit 1
+fi
 
 log "running the test suite"
 .venv/bin/python -m pytest "$@"

@@ -54,7 +54,7 @@ def test_debug_is_off_by_default():
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({}, "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required"),
+        ({}, "DJANGO_SECRET_KEY is not set"),
         ({"DJANGO_SECRET_KEY": "replace-me-with-a-long-random-string"}, "placeholder"),
         ({"DJANGO_SECRET_KEY": KEY, "DJANGO_HTTPS": "true"}, "DJANGO_ALLOWED_HOSTS is required"),
         ({"DJANGO_SECRET_KEY": KEY, "DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be true or false"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 
 from core.models import Customer
 from core.services.errors import PhoneAlreadyRegistered
+from core.sqlfiles import read_sql
 
 LAKH = Decimal("100000")
 LIMIT_SALARY_MULTIPLE = 36
@@ -26,14 +27,6 @@ def approved_limit_for(monthly_income: Decimal) -> Decimal:
     return (lakhs * LAKH).quantize(Decimal("0.01"))
 
 
-PHONE_UNIQUE_CONSTRAINT = "customers_phone_number_unique"
-
-
-def _violated_constraint(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)
-
-
 @dataclass(frozen=True)
 class NewCustomer:
     first_name: str
@@ -44,24 +37,26 @@ class NewCustomer:
 
 
 def register_customer(data: NewCustomer) -> Customer:
-    """Store a new customer with the approved limit the rule gives.
+    """Store a new customer with the approved limit the rule gives; its id comes from the
+    identity sequence (from 1,000,000,000 on, above every id a file may bring).
 
-    Raises PhoneAlreadyRegistered when the phone number is taken (decided by the database's
-    unique constraint, so two concurrent registrations cannot both succeed).
+    Raises PhoneAlreadyRegistered when the phone number is taken. The database decides, in
+    one statement (sql/queries/register_customer.sql: INSERT ... ON CONFLICT DO NOTHING), so
+    two concurrent registrations of one phone cannot both succeed, and a taken phone raises no
+    unique violation that PostgreSQL would log with the phone number.
     """
-    customer = Customer(
-        first_name=data.first_name,
-        last_name=data.last_name,
-        age=data.age,
-        monthly_salary=data.monthly_income,
-        approved_limit=approved_limit_for(data.monthly_income),
-        phone_number=data.phone_number,
-    )
-    try:
-        with transaction.atomic():
-            customer.save(force_insert=True)
-    except IntegrityError as exc:
-        if _violated_constraint(exc) == PHONE_UNIQUE_CONSTRAINT:
-            raise PhoneAlreadyRegistered() from exc
-        raise
-    return customer
+    values = {
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "phone_number": data.phone_number,
+        "age": data.age,
+        "monthly_salary": data.monthly_income,
+        "approved_limit": approved_limit_for(data.monthly_income),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(read_sql("sql/queries/register_customer.sql"), values)
+        row = cursor.fetchone()
+        columns = [column.name for column in cursor.description]
+    if row is None:
+        raise PhoneAlreadyRegistered()
+    return Customer.from_db(connection.alias, columns, row)

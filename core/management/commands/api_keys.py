@@ -28,7 +28,12 @@ class Command(BaseCommand):
                 raise CommandError(f"no active key with prefix {options['prefix']!r}")
             self.stdout.write(f"revoked {options['prefix']}")
         else:
-            for info in api_keys.list_keys():
+            keys = api_keys.list_keys()
+            if not keys:
+                self.stdout.write(
+                    "no API keys yet; create one with: python manage.py api_keys create NAME"
+                )
+            for info in keys:
                 state = "revoked" if info.revoked else "active"
                 expiry = info.expiry_date.isoformat() if info.expiry_date else "never"
                 self.stdout.write(f"{info.prefix}  {state:8} expires {expiry:25} {info.name}")

@@ -14,10 +14,12 @@ from typing import Any
 
 from celery import current_app, states
 from django.conf import settings
+from django.db import connection
 from kombu.exceptions import KombuError
 from kombu.utils.url import maybe_sanitize_url
 from redis.exceptions import RedisError
 
+from core.models import IngestionStatus
 from core.services.health import broker_is_up
 from core.services.ingestion import runs
 from core.services.ingestion.errors import FailureReport
@@ -35,12 +37,22 @@ class WaitTimedOut(Exception):
     """The run did not end within the time allowed."""
 
 
+class NoWorker(WaitTimedOut):
+    """No worker took the task within the time allowed (the task stays queued)."""
+
+
+class OtherDatabase(Exception):
+    """A worker runs (or ran) the task, but this database's run row is still queued: the worker
+    is connected to another database than the caller."""
+
+
 def _broker_name() -> str:
     return maybe_sanitize_url(settings.CELERY_BROKER_URL)
 
 
-def enqueue_ingestion(customers_file: Path, loans_file: Path) -> str:
-    """Record a queued run and send its task; returns the task id.
+def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None = None) -> str:
+    """Record a queued run (with the files' digest: runs.files_digest, taken here when not
+    given) and send its task; returns the task id.
 
     The broker is pinged first (a couple of seconds at most), so an unreachable broker fails
     at once instead of leaving the caller to the client's retries.
@@ -49,8 +61,10 @@ def enqueue_ingestion(customers_file: Path, loans_file: Path) -> str:
         raise BrokerUnavailable(
             f"cannot reach the Celery broker at {_broker_name()}; is Redis running?"
         )
+    if digest is None:
+        digest = runs.files_digest(customers_file, loans_file)
     task_id = str(uuid.uuid4())
-    run = runs.record_queued(task_id, customers_file, loans_file)
+    run = runs.record_queued(task_id, customers_file, loans_file, digest)
     try:
         current_app.send_task(
             INGEST_TASK, args=[str(customers_file), str(loans_file)], task_id=task_id, retry=False
@@ -75,36 +89,96 @@ def wait_for_ingestion(
     on_progress: Callable[[Meta], None],
     *,
     timeout: float | None = None,
+    worker_timeout: float | None = None,
     poll_seconds: float = POLL_SECONDS,
 ) -> Outcome:
     """Poll the task's state until it ends, passing progress along; the failure report comes
-    from ingestion_runs (the task's exception text when the run row has none)."""
+    from ingestion_runs (the task's exception text when the run row has none).
+
+    Raises NoWorker when the task is still waiting for a worker after worker_timeout seconds,
+    WaitTimedOut when the run has not ended after timeout seconds (None: no limit), and
+    OtherDatabase when a worker runs the task while this database's row of the run stays
+    queued (a worker always marks the row running before it publishes any progress).
+    """
     result = current_app.AsyncResult(task_id)
-    deadline = None if timeout is None else time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = None if timeout is None else started + timeout
+    pickup_deadline = None if worker_timeout is None else started + worker_timeout
     last: Meta = {"stage": "waiting for a worker"}
+    row_seen_taken = False
     while True:
         state = result.state
+        if state in (states.SUCCESS, "PROGRESS") and not row_seen_taken:
+            row_seen_taken = _check_same_database(task_id, state)
         if state == states.SUCCESS:
-            on_progress(_final(last, "succeeded", complete=True))
+            on_progress(_final(last, "succeeded", result.result))
             return Outcome(succeeded=True, result=result.result)
         if state in states.PROPAGATE_STATES:  # FAILURE, REVOKED
-            on_progress(_final(last, "failed", complete=False))
+            on_progress(_final(last, "failed", None))
             return Outcome(succeeded=False, report=_failure_report(task_id, result))
         if state == "PROGRESS" and isinstance(result.info, dict):
             last = result.info
         elif state != states.PENDING:
             last = {**last, "stage": "started"}
+        elif pickup_deadline is not None and time.monotonic() > pickup_deadline:
+            raise NoWorker(_no_worker_message(task_id, worker_timeout))
         on_progress(last)
         if deadline is not None and time.monotonic() > deadline:
             raise WaitTimedOut(f"ingestion task {task_id} did not finish within {timeout:g} s")
         time.sleep(poll_seconds)
 
 
-def _final(last: Meta, stage: str, *, complete: bool) -> Meta:
+def _check_same_database(task_id: str, state: str) -> bool:
+    """True once this database's run row shows a worker took the run; raises OtherDatabase
+    when the worker has published progress or success and the row is still queued."""
+    run = runs.run_of_task(task_id)
+    if run is None or run.status != IngestionStatus.QUEUED:
+        return True
+    database = connection.settings_dict
+    where = f"{database['NAME']} on {database['HOST'] or 'localhost'}:{database['PORT'] or 5432}"
+    done = "ran" if state == states.SUCCESS else "is running"
+    raise OtherDatabase(
+        f"a worker {done} ingestion task {task_id}, but the run is still queued in this "
+        f"database ({where}): the worker is connected to another database. Give the worker "
+        "and this command the same DATABASE_URL (a run that succeeded loaded the other "
+        "database)."
+    )
+
+
+def _no_worker_message(task_id: str, worker_timeout: float | None) -> str:
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    try:
+        answering = len(current_app.control.ping(timeout=1.0))
+    except (KombuError, RedisError, OSError):
+        answering = 0
+    if answering:
+        why = (
+            f"{answering} worker{'s' if answering != 1 else ''} answered a ping but none took "
+            f"it: busy with other tasks, or listening on another queue than {queue!r} "
+            "(CELERY_TASK_DEFAULT_QUEUE)"
+        )
+    else:
+        why = "no worker answers on this broker"
+    return (
+        f"no worker took ingestion task {task_id} within {worker_timeout:g} s ({why}). Start "
+        f"one: `celery -A config worker` (queue {queue!r}, the same broker and database), or "
+        "`docker compose up -d worker` in the compose stack. The task stays queued and runs "
+        "when a worker takes it."
+    )
+
+
+def _final(last: Meta, stage: str, result: dict[str, Any] | None) -> Meta:
+    """The last progress line: a succeeded run's data rows per file (from its result, so shown
+    even when the run ended between two polls), a failed run's last known counts."""
     meta: Meta = {"stage": stage}
+    rows = {}
+    if isinstance(result, dict):
+        rows = {"customers": result.get("customer_rows"), "loans": result.get("loan_rows")}
     for name in FILES:
-        counts = last.get(name) or {"done": 0, "total": 0}
-        meta[name] = {"done": counts["total"], "total": counts["total"]} if complete else counts
+        if isinstance(rows.get(name), int):
+            meta[name] = {"done": rows[name], "total": rows[name]}
+        else:
+            meta[name] = last.get(name) or {"done": 0, "total": 0}
     return meta
 
 

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 class IngestionResult:
     run_id: int
     rows_read: int
+    customer_rows: int  # data rows of the customer file
+    loan_rows: int  # data rows of the loan file
     customers_inserted: int
     customers_updated: int
     loans_inserted: int
@@ -66,14 +68,20 @@ def run_ingestion(
     try:
         counts = _ingest(customers_file, loans_file, tracker)
     except IngestionFailed as exc:
-        runs.fail_run(run, exc.report, rows_read=tracker.rows_read)
+        runs.fail_run(run, exc.report, rows_read=tracker.rows_read, refused=True)
         raise
     except Exception as exc:
         runs.fail_run(
             run, FailureReport(message=f"ingestion failed: {exc}"), rows_read=tracker.rows_read
         )
         raise
-    result = IngestionResult(run_id=run.pk, rows_read=tracker.rows_read, **asdict(counts))
+    result = IngestionResult(
+        run_id=run.pk,
+        rows_read=tracker.rows_read,
+        customer_rows=tracker.read["customers"],
+        loan_rows=tracker.read["loans"],
+        **asdict(counts),
+    )
     runs.succeed_run(
         run,
         rows_read=result.rows_read,

@@ -28,8 +28,15 @@ class ProgressTracker:
         self._last_published = 0.0
         self.stage = "starting"
         self.done = dict.fromkeys(FILES, 0)
+        # Until a file has been read: the rows below its header in the sheet's used range (an
+        # upper bound: blank rows count); then its data rows, exactly.
         self.total = dict.fromkeys(FILES, 0)
-        self.rows_read = 0  # non-empty data rows, both files
+        self.read = dict.fromkeys(FILES, 0)  # data rows (non-empty) of each file read in full
+
+    @property
+    def rows_read(self) -> int:
+        """Non-empty data rows of both files."""
+        return sum(self.read.values())
 
     def snapshot(self) -> Meta:
         meta: Meta = {"stage": self.stage}
@@ -51,6 +58,12 @@ class ProgressTracker:
         with self._lock:
             self.done[name] = done
             self._emit(force=False)
+
+    def file_read(self, name: str, rows: int) -> None:
+        """A file has been read to its end: rows data rows, now both done and total."""
+        with self._lock:
+            self.read[name] = self.done[name] = self.total[name] = rows
+            self._emit(force=True)
 
     def _emit(self, *, force: bool) -> None:
         if self._publish is None:

@@ -3,6 +3,7 @@ failure stays recorded after the load rolled back."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -15,12 +16,29 @@ from core.services.ingestion.errors import FailureReport
 logger = logging.getLogger(__name__)
 
 
-def record_queued(task_id: str, customers_file: Path, loans_file: Path) -> IngestionRun:
+DIGEST_CHUNK = 1 << 20
+
+
+def files_digest(customers_file: Path, loans_file: Path) -> str:
+    """SHA-256 of the customer file's bytes followed by the loan file's (ingestion_runs
+    .files_digest): the same digest means the same files, whatever their modification times."""
+    digest = hashlib.sha256()
+    for path in (customers_file, loans_file):
+        with path.open("rb") as stream:
+            while chunk := stream.read(DIGEST_CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def record_queued(
+    task_id: str, customers_file: Path, loans_file: Path, digest: str | None = None
+) -> IngestionRun:
     """The row of a run just sent to the broker."""
     return IngestionRun.objects.create(
         task_id=task_id,
         customers_file=str(customers_file),
         loans_file=str(loans_file),
+        files_digest=digest,
         status=IngestionStatus.QUEUED,
     )
 
@@ -66,12 +84,17 @@ def succeed_run(
     )
 
 
-def fail_run(run: IngestionRun, report: FailureReport, *, rows_read: int = 0) -> None:
-    """Record the failure; never raises (the original error matters more)."""
+def fail_run(
+    run: IngestionRun, report: FailureReport, *, rows_read: int = 0, refused: bool = False
+) -> None:
+    """Record the failure; never raises (the original error matters more). refused: the files
+    themselves were refused (a problem report, a missing column, an unreadable workbook), so
+    the same files fail the same way again; otherwise (a crash, a lost database) a rerun may
+    succeed."""
     run.status = IngestionStatus.FAILED
     run.finished_at = timezone.now()
     run.rows_read = rows_read
-    run.error_report = report.as_json()
+    run.error_report = report.as_json() | {"refused": refused}
     try:
         run.save(update_fields=["status", "finished_at", "rows_read", "error_report"])
     except DatabaseError:
@@ -80,6 +103,22 @@ def fail_run(run: IngestionRun, report: FailureReport, *, rows_read: int = 0) ->
 
 def last_succeeded_run() -> IngestionRun | None:
     return IngestionRun.objects.filter(status=IngestionStatus.SUCCEEDED).order_by("-id").first()
+
+
+def refused_run_of(customers_file: Path, loans_file: Path, digest: str) -> IngestionRun | None:
+    """The last run of these very files (same paths, same digest) when it was refused; None
+    when they were never run, or their last run succeeded, is in progress or failed for
+    another reason."""
+    last = (
+        IngestionRun.objects.filter(
+            customers_file=str(customers_file), loans_file=str(loans_file), files_digest=digest
+        )
+        .order_by("-id")
+        .first()
+    )
+    if last is None or last.status != IngestionStatus.FAILED:
+        return None
+    return last if (last.error_report or {}).get("refused") else None
 
 
 def run_of_task(task_id: str) -> IngestionRun | None:

@@ -74,16 +74,15 @@ def copy_lines(
     tracker: ProgressTracker,
 ) -> Iterator[str]:
     """COPY text lines (row number, then the row's fields) for each rendered row; counts
-    progress (rows_read only once the whole file has been rendered)."""
-    header_row = rows.header_row
+    progress in data rows (blank rows are not rendered), and the file's data rows once the
+    whole file has been rendered."""
     read = 0
     for row_number, fields in rendered:
         read += 1
         yield f"{row_number}\t{fields}\n"
         if read % PROGRESS_EVERY == 0:
-            tracker.advance(name, row_number - header_row)
-    tracker.rows_read += read
-    tracker.advance(name, rows.total_rows)
+            tracker.advance(name, read)
+    tracker.file_read(name, read)
 
 
 def create_staging(cursor) -> None:
