@@ -61,7 +61,7 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set (required when DJANGO_DEBUG is false). Set it in the "
-            "environment or in .env beside manage.py, e.g. export DJANGO_SECRET_KEY=\"$(python -c "
+            'environment or in .env beside manage.py, e.g. export DJANGO_SECRET_KEY="$(python -c '
             "'import secrets; print(secrets.token_urlsafe(50))')\" (or DJANGO_SECRET_KEY_FILE=path "
             "of a file holding it)"
         )
