@@ -4,6 +4,8 @@ files, and a start-up load that cannot succeed says so instead of being retried 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -270,3 +272,24 @@ def test_after_a_success_nothing_is_enqueued_even_if_other_files_were_refused(tm
         "ingest_data", "--unless-succeeded", "--customers", str(customers), "--loans", str(loans)
     )
     assert enqueued == []
+
+
+def test_the_start_up_command_prints_the_refusal_on_stderr(tmp_path):
+    """What `docker compose logs web` shows at every start after a refused start-up load."""
+    from tests.test_ingestion_worker import service_env
+
+    customers, loans = bad_sample_files(tmp_path)
+    run = refused_start_up_run(customers, loans)
+    result = subprocess.run(
+        [
+            sys.executable, "manage.py", "ingest_data", "--unless-succeeded",
+            "--customers", str(customers), "--loans", str(loans),
+        ],
+        cwd=REPO, env=service_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("CommandError: not enqueued: the ingestion of")
+    assert f"(ingestion run {run.pk})" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert IngestionRun.objects.count() == 1
