@@ -667,6 +667,8 @@ def test_committed_samples_load(caplog):
     assert json.loads(json.dumps(result.as_dict())) == {
         "run_id": run.pk,
         "rows_read": 1100,
+        "customer_rows": 300,
+        "loan_rows": 800,
         "customers_inserted": 300,
         "customers_updated": 0,
         "loans_inserted": 800,
