@@ -711,7 +711,7 @@ def test_fresh_loan_ids_are_past_the_sequence_not_only_past_the_loans(tmp_path):
     from tests.conftest import make_customer, make_loan
 
     borrower = make_customer(customer_id=7000)
-    taken = make_loan(borrower, start=dt.date(2024, 1, 15)).pk
+    taken = make_loan(borrower, start=dt.date(2024, 1, 15), loan_id=5000, source_loan_id=5000).pk
     make_loan(borrower, start=dt.date(2024, 1, 15)).delete()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -720,7 +720,7 @@ def test_fresh_loan_ids_are_past_the_sequence_not_only_past_the_loans(tmp_path):
     handed_out = sequences()["loans_loan_id_seq"]
     assert handed_out > Loan.objects.order_by("-pk").first().pk == taken
 
-    # The file's Loan ID is the API loan's id, so the file's loan gets a fresh one.
+    # The file's Loan ID is held by another customer's loan, so the file's loan gets a fresh id.
     loans = [[7001, taken, 1000, 12, 10, 88, 0, at("2024-01-10"), at("2025-01-10")]]
     result = ingest(*workbooks(tmp_path, [CUSTOMER], loans))
 
