@@ -9,6 +9,9 @@
 # Uses SMOKE_URL (default http://127.0.0.1:${WEB_PORT:-8000}) and, when SMOKE_PROJECT is set
 # (compose-smoke), `podman-compose -p $SMOKE_PROJECT`, else `docker compose`, to look inside the
 # web container. INGEST_TIMEOUT (default 300 s) bounds the wait for the sample ingestion.
+# README_EXAMPLES=update records the stack's answers into README.md instead of checking them
+# (scripts/check_readme_examples.py --update), e.g.
+#   ../shared/tools/compose-smoke . -- 'README_EXAMPLES=update bash docker/smoke-probe.sh'
 set -euo pipefail
 
 URL=${SMOKE_URL:-http://127.0.0.1:${WEB_PORT:-8000}}
@@ -133,7 +136,17 @@ print("PROBE " + json.dumps({"runs": runs, "customers": customers, "loans": loan
     fi
 fi
 
-# --- 3. the API flow for a new customer ------------------------------------------------------
+# --- 3. the README's examples, as printed, on the fresh stack --------------------------------
+# Before this probe registers anyone, so that the answers are the ones a newcomer gets.
+if [ "${README_EXAMPLES:-check}" = update ]; then
+    python3 "$(dirname "$0")/../scripts/check_readme_examples.py" "$URL" --update || die "README examples not recorded"
+    ok "README examples recorded from the stack (scripts/check_readme_examples.py --update)"
+else
+    python3 "$(dirname "$0")/../scripts/check_readme_examples.py" "$URL" || die "the README's examples differ from the stack"
+    ok "README examples: every answer matches (scripts/check_readme_examples.py)"
+fi
+
+# --- 4. the API flow for a new customer ------------------------------------------------------
 phone="9$(printf '%09d' $((RANDOM * 32768 + RANDOM)))"
 api POST /register "{\"first_name\": \"Smoke\", \"last_name\": \"Probe\", \"age\": 30, \"monthly_income\": 50000, \"phone_number\": $phone}"
 expect 201 "POST /register"
@@ -165,7 +178,7 @@ api GET /view-loan/999999999999
 expect 404 "GET /view-loan/<unknown>"
 ok "GET /view-loan/999999999999 -> 404 $BODY"
 
-# --- 4. optionally, the test suite inside the stack ------------------------------------------
+# --- 5. optionally, the test suite inside the stack ------------------------------------------
 if [ -n "${RUN_TESTS_IN_STACK:-}" ]; then
     log_file="${TMPDIR:-/tmp}/tests-in-stack.$$.log"
     # Built explicitly: `run` reuses an existing image of that name, however old.
