@@ -138,11 +138,12 @@ fi
 
 # --- 3. the README's examples, as printed, on the fresh stack --------------------------------
 # Before this probe registers anyone, so that the answers are the ones a newcomer gets.
+readme_check=(python3 "$(dirname "$0")/../scripts/check_readme_examples.py" "$URL")
 if [ "${README_EXAMPLES:-check}" = update ]; then
-    python3 "$(dirname "$0")/../scripts/check_readme_examples.py" "$URL" --update || die "README examples not recorded"
-    ok "README examples recorded from the stack (scripts/check_readme_examples.py --update)"
+    "${readme_check[@]}" --update || die "the README's examples could not be recorded"
+    ok "README examples recorded from the stack into README.md"
 else
-    python3 "$(dirname "$0")/../scripts/check_readme_examples.py" "$URL" || die "the README's examples differ from the stack"
+    "${readme_check[@]}" || die "the README's examples differ from the stack (diff above)"
     ok "README examples: every answer matches (scripts/check_readme_examples.py)"
 fi
 
