@@ -4,6 +4,7 @@ commands and records answers. No stack is needed: the commands run here are plai
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -81,6 +82,29 @@ def test_the_readme_examples_parse_and_cover_every_endpoint():
     assert health and health[0].expected == ('{"status":"ok","database":"ok","broker":"ok"}',)
     # every answer shown is whole: no "..." cut in a response called real
     assert not any("..." in line for e in examples for line in e.expected)
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_readme_has_the_required_sections_and_its_links_reach_headings():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    outside_code = re.sub(r"```.*?```", "", text, flags=re.S)
+    headings = re.findall(r"^#{1,6} (.+)$", outside_code, flags=re.M)
+    for required in (
+        "Project overview",
+        "Tech stack",
+        "Setup instructions",
+        "API endpoints",
+        "Docker",
+        "Local setup without Docker",
+    ):
+        assert required in headings
+    anchors = {_slug(h) for h in headings}
+    links = set(re.findall(r"\]\(#([^)]+)\)", outside_code))
+    assert links and links <= anchors, links - anchors
 
 
 @pytest.mark.parametrize(
