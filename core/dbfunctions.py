@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import DateField, Func, IntegerField, Value
+from django.db.models import DateField, F, Func, IntegerField, Value
 
 
 class CreditToday(Func):
@@ -30,3 +30,17 @@ class LoanInstallmentsDue(Func):
     function = "loan_installments_due"
     arity = 3
     output_field = IntegerField()
+
+
+class LoanRepaymentsLeft(Func):
+    """loan_repayments_left(...) of the loan row in the query: installments not yet settled,
+    as of credit_today() (sql/loan_ledger_v1.sql)."""
+
+    function = "loan_repayments_left"
+    arity = 5
+    output_field = IntegerField()
+
+    def __init__(self, **extra):
+        super().__init__(
+            F("loan_id"), F("source_loan_id"), F("start_date"), F("tenure"), CreditToday(), **extra
+        )

@@ -12,7 +12,7 @@ from rest_framework import exceptions as drf
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.services.errors import NotFound, PhoneAlreadyRegistered
+from core.services.errors import LoanClosed, NotFound, PaymentRefused, PhoneAlreadyRegistered
 
 logger = logging.getLogger("core.api")
 
@@ -57,6 +57,13 @@ def _answer(exc: Exception) -> tuple[int, dict]:
         return 404, error_body(404, "not_found", "Not found.")
     if isinstance(exc, PhoneAlreadyRegistered):
         return 409, error_body(409, exc.code, str(exc))
+    if isinstance(exc, LoanClosed):
+        return 409, error_body(409, exc.code, str(exc))
+    if isinstance(exc, PaymentRefused):
+        body = error_body(400, exc.code, str(exc))
+        if getattr(exc, "payoff_amount", None) is not None:
+            body["payoff_amount"] = exc.payoff_amount
+        return 400, body
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.error("database unreachable: %s", exc)
         return 503, error_body(503, "database_unavailable", "The database is unreachable.")

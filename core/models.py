@@ -10,6 +10,7 @@ from __future__ import annotations
 import pgtrigger
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 
 from core.sqlfiles import read_sql
 
@@ -238,6 +239,129 @@ class Loan(models.Model):
 
     def __str__(self) -> str:
         return f"Loan #{self.loan_id} of customer #{self.customer_id}"
+
+
+class Repayment(models.Model):
+    """One recorded payment of a loan: the ledger behind statements and repayment points.
+
+    Append-only: a payment, once recorded, is never changed or removed (the triggers refuse
+    UPDATE, DELETE and TRUNCATE to everyone); a correction is a new row in a future version.
+    """
+
+    repayment_id = models.BigAutoField(primary_key=True, db_comment="Payment number (identity).")
+    # The foreign key itself (ON DELETE RESTRICT) is created by migrations_sql, named.
+    loan = models.ForeignKey(
+        Loan,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="repayments",
+        db_comment="The loan paid (loans.loan_id); a loan with payments cannot be deleted.",
+    )
+    installment_number = models.SmallIntegerField(
+        db_comment="The installment this payment settled, 1..tenure; each at most once per loan."
+    )
+    paid_on = models.DateField(
+        db_comment="Date the customer paid: not in the future, not before the loan's start or"
+        " its previous payment."
+    )
+    amount = models.DecimalField(**MONEY, db_comment="Amount paid, > 0: interest + principal.")
+    installment_due = models.DecimalField(
+        **MONEY,
+        db_comment="What the installment asked for when paid: the EMI, or the payoff amount"
+        " when less or on the last installment.",
+    )
+    interest = models.DecimalField(
+        **MONEY,
+        db_comment="Interest part: balance before x annual rate / 1200, rounded to 0.01 half up.",
+    )
+    principal = models.DecimalField(
+        **MONEY, db_comment="Principal part: amount - interest; lowers the balance."
+    )
+    balance_after = models.DecimalField(
+        **MONEY, db_comment="Outstanding principal after this payment; 0.00 = paid off."
+    )
+    emi_before = models.DecimalField(
+        **MONEY, db_comment="The loan's monthly_installment in force when the payment came."
+    )
+    emi_after = models.DecimalField(
+        **MONEY,
+        db_comment="monthly_installment from the next installment on: recalculated over the"
+        " installments left when the amount differed from installment_due.",
+    )
+    on_time = models.BooleanField(
+        db_comment="paid_on <= the installment's due date and amount >= installment_due."
+    )
+    created_at = models.DateTimeField(
+        db_default=Now(), db_comment="When the payment was recorded (transaction time)."
+    )
+    request_id = models.CharField(  # noqa: DJ001 - null: no request (not an empty id)
+        max_length=64,
+        null=True,
+        blank=True,
+        db_comment="X-Request-ID of the API request that recorded it; null outside the API.",
+    )
+
+    class Meta:
+        db_table = "repayments"
+        db_table_comment = (
+            "Recorded loan payments, one per installment settled; append-only (no UPDATE,"
+            " DELETE or TRUNCATE)."
+        )
+        ordering = ["loan_id", "installment_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "installment_number"], name="repayments_loan_installment_unique"
+            ),
+            # A loan is paid off at most once: after the payoff it takes no payment.
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(balance_after=0),
+                name="repayments_one_payoff_per_loan",
+            ),
+            models.CheckConstraint(
+                condition=Q(installment_number__gte=1, installment_number__lte=MAX_TENURE_MONTHS),
+                name="repayments_installment_number_range",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayments_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(installment_due__gt=0), name="repayments_installment_due_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(interest__gte=0, principal__gte=0),
+                name="repayments_parts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount=F("interest") + F("principal")),
+                name="repayments_amount_is_interest_plus_principal",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="repayments_balance_after_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(emi_before__gt=0, emi_after__gt=0), name="repayments_emis_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(on_time=False) | Q(amount__gte=F("installment_due")),
+                name="repayments_on_time_pays_in_full",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="repayments_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+            pgtrigger.Trigger(
+                name="repayments_refuse_truncate",
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                operation=pgtrigger.Truncate,
+                func=_trigger_body("repayments_refuse_truncate"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment #{self.repayment_id} of loan #{self.loan_id}"
 
 
 class CustomerCreditFeatures(models.Model):

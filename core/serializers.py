@@ -16,6 +16,7 @@ from rest_framework import serializers
 from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN
 from core.services.customers import MAX_MONTHLY_INCOME, NewCustomer
 from core.services.eligibility import LoanRequest
+from core.services.repayments import STATUSES
 
 MAX_ID = 2**63 - 1
 _PHONE_RE = re.compile(PHONE_PATTERN)
@@ -124,6 +125,16 @@ class LoanRequestSerializer(serializers.Serializer):
         return LoanRequest(**self.validated_data)
 
 
+class MakePaymentRequestSerializer(serializers.Serializer):
+    amount = money_field(min_value=Decimal("0.01"))
+    paid_on = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text="YYYY-MM-DD; default today. Not in the future, not before the loan's start"
+        " or its last recorded payment.",
+    )
+
+
 # --- Responses -------------------------------------------------------------------------------
 
 
@@ -196,6 +207,50 @@ class LoanListItemSerializer(serializers.Serializer):
     repayments_left = serializers.IntegerField()
 
 
+class PaymentResponseSerializer(serializers.Serializer):
+    repayment_id = serializers.IntegerField()
+    customer_id = serializers.IntegerField()
+    loan_id = serializers.IntegerField()
+    paid_on = serializers.DateField()
+    amount = money_field()
+    installment_number = serializers.IntegerField()
+    on_time = serializers.BooleanField()
+    interest = money_field()
+    principal = money_field()
+    balance = money_field(help_text="Outstanding principal after this payment.")
+    monthly_installment = money_field(help_text="The EMI from the next installment on.")
+    repayments_left = serializers.IntegerField()
+    loan_closed = serializers.BooleanField()
+
+
+class StatementLineSerializer(serializers.Serializer):
+    installment_number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    amount = money_field(help_text="What the installment asks (or asked) for.")
+    interest = money_field()
+    principal = money_field()
+    balance = money_field(help_text="Outstanding principal after the installment.")
+    status = serializers.ChoiceField(choices=list(STATUSES))
+    paid_on = serializers.DateField(allow_null=True)
+    amount_paid = money_field(allow_null=True)
+
+
+class StatementSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    loan_id = serializers.IntegerField()
+    principal = money_field()
+    interest_rate = rate_field()
+    tenure = serializers.IntegerField()
+    amount_paid = NumberField(max_digits=20, decimal_places=2)
+    monthly_installment = money_field()
+    repayments_left = serializers.IntegerField()
+    balance = money_field()
+    next_due_date = serializers.DateField(allow_null=True)
+    payoff_amount = money_field()
+    loan_closed = serializers.BooleanField()
+    installments = StatementLineSerializer(many=True)
+
+
 DEPENDENCY_STATES = ("ok", "down")
 
 
@@ -211,4 +266,10 @@ class ErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+    payoff_amount = NumberField(
+        max_digits=20,
+        decimal_places=2,
+        required=False,
+        help_text="make-payment refusals: what would pay the loan off today.",
     )

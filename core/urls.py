@@ -35,5 +35,15 @@ urlpatterns = [
     *_both("create-loan", views.CreateLoanView.as_view(), "create-loan"),
     *_both("view-loan/<id:loan_id>", views.ViewLoanView.as_view(), "view-loan"),
     *_both("view-loans/<id:customer_id>", views.ViewLoansView.as_view(), "view-loans"),
+    *_both(
+        "make-payment/<id:customer_id>/<id:loan_id>",
+        views.MakePaymentView.as_view(),
+        "make-payment",
+    ),
+    *_both(
+        "view-statement/<id:customer_id>/<id:loan_id>",
+        views.ViewStatementView.as_view(),
+        "view-statement",
+    ),
     *_both("health", views.HealthView.as_view(), "health"),
 ]

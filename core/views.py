@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import serializers as s
-from core.services import customers, eligibility, health, loans
+from core.services import customers, eligibility, health, loans, repayments
 
 _ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid or malformed input."),
@@ -95,6 +95,41 @@ class ViewLoansView(APIView):
     def get(self, request: Request, customer_id: int) -> Response:
         rows = loans.active_loans_of(customer_id)
         return Response(s.LoanListItemSerializer(rows, many=True).data)
+
+
+class MakePaymentView(APIView):
+    @extend_schema(
+        operation_id="make_payment",
+        parameters=[_id_parameter("customer_id"), _id_parameter("loan_id")],
+        request=s.MakePaymentRequestSerializer,
+        responses={
+            201: OpenApiResponse(s.PaymentResponseSerializer, description="Recorded."),
+            409: OpenApiResponse(s.ErrorSerializer, description="The loan is closed."),
+            **_NOT_FOUND,
+            **_ERRORS,
+        },
+    )
+    def post(self, request: Request, customer_id: int, loan_id: int) -> Response:
+        data = _parse(s.MakePaymentRequestSerializer, request).validated_data
+        result = repayments.make_payment(
+            customer_id,
+            loan_id,
+            data["amount"],
+            data.get("paid_on"),
+            getattr(request, "request_id", None),
+        )
+        return Response(s.PaymentResponseSerializer(result).data, status=201)
+
+
+class ViewStatementView(APIView):
+    @extend_schema(
+        operation_id="view_statement",
+        parameters=[_id_parameter("customer_id"), _id_parameter("loan_id")],
+        responses={200: s.StatementSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
+    )
+    def get(self, request: Request, customer_id: int, loan_id: int) -> Response:
+        statement = repayments.get_statement(customer_id, loan_id)
+        return Response(s.StatementSerializer(statement).data)
 
 
 class HealthView(APIView):

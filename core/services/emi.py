@@ -1,7 +1,11 @@
-"""The monthly installment (EMI) of an amortised loan: pure, Decimal, rounded once."""
+"""The arithmetic of an amortised loan: the EMI, its schedule and what a payment does.
+
+Pure functions over Decimal; every figure is rounded once, to 0.01 half up.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 CENT = Decimal("0.01")
@@ -31,3 +35,133 @@ def monthly_installment(
             growth = (1 + r) ** tenure_months
             emi = principal * r * growth / (growth - 1)
         return emi.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Amortization: one installment at a time --------------------------------------------------
+#
+# The balance B owed before installment k accrues one month's interest, round(B × rate / 1200)
+# to 0.01 half up. Installment k asks for the EMI, or for everything owed (B + interest) when
+# that is less or when k is the last installment: the last installment absorbs every rounding
+# remainder, so a schedule always ends at exactly 0.00. sql/loan_ledger_v1.sql (loan_schedule)
+# projects the future with this same rule; tests hold the two to the same figures.
+
+
+def round_cent(value: Decimal) -> Decimal:
+    """Round to 0.01, halves up (the one rounding every figure of a schedule gets)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Installment:
+    """Installment `number` of a schedule: what it asks for and how it splits."""
+
+    number: int
+    interest: Decimal
+    amount: Decimal
+    principal: Decimal
+    balance_after: Decimal
+
+    @property
+    def payoff_amount(self) -> Decimal:
+        """Everything owed at this installment: the balance before it plus its interest."""
+        return self.balance_after + self.principal + self.interest
+
+
+def monthly_interest(balance: Decimal, annual_rate_percent: Decimal) -> Decimal:
+    """One month's interest on balance, rounded once."""
+    with localcontext() as ctx:
+        ctx.prec = _WORKING_PRECISION
+        return round_cent(balance * annual_rate_percent / Decimal(1200))
+
+
+def next_installment(
+    balance: Decimal, annual_rate_percent: Decimal, emi: Decimal, number: int, tenure: int
+) -> Installment:
+    """Installment `number` (1..tenure) of a loan owing `balance` before it, at EMI `emi`."""
+    interest = monthly_interest(balance, annual_rate_percent)
+    owed = balance + interest
+    amount = owed if number >= tenure or emi >= owed else emi
+    principal = amount - interest
+    return Installment(number, interest, amount, principal, balance - principal)
+
+
+def amortization_schedule(
+    balance: Decimal, annual_rate_percent: Decimal, emi: Decimal, first: int, tenure: int
+) -> list[Installment]:
+    """Installments first..tenure paid exactly as asked, until the balance is 0.00."""
+    rows = []
+    number = first
+    while number <= tenure and balance > 0:
+        row = next_installment(balance, annual_rate_percent, emi, number, tenure)
+        rows.append(row)
+        balance = row.balance_after
+        number += 1
+    return rows
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a payment of `amount` does to installment `installment.number`."""
+
+    installment: Installment  # as scheduled: what the installment asked for
+    amount: Decimal
+    interest: Decimal
+    principal: Decimal
+    balance_after: Decimal
+    monthly_installment: Decimal  # the EMI from the next installment on
+    paid_off: bool
+
+    @property
+    def paid_in_full(self) -> bool:
+        """The amount covers what the installment asked for (half of the on-time rule)."""
+        return self.amount >= self.installment.amount
+
+
+def settle_installment(
+    balance: Decimal,
+    annual_rate_percent: Decimal,
+    emi: Decimal,
+    number: int,
+    tenure: int,
+    amount: Decimal,
+) -> Settlement:
+    """Apply a payment to the next unpaid installment `number` of a loan owing `balance`.
+
+    Interest first, the rest lowers the balance. Exactly the payoff amount (balance + interest)
+    closes the loan. Any other amount different from what the installment asked for spreads
+    the new balance over the installments that remain: the EMI is recalculated at the loan's
+    rate (lower after an over-payment, higher after an under-payment). Refused: less than the
+    interest, more than the payoff amount, and less than the payoff amount on the last
+    installment (which must close the loan).
+    """
+    from core.services.errors import (
+        PaymentAbovePayoff,
+        PaymentBelowInterest,
+        PaymentMustPayOff,
+    )
+
+    due = next_installment(balance, annual_rate_percent, emi, number, tenure)
+    payoff = due.payoff_amount
+    if amount > payoff:
+        raise PaymentAbovePayoff(payoff)
+    if amount < due.interest:
+        raise PaymentBelowInterest(due.interest, payoff)
+    if number >= tenure and amount < payoff:
+        raise PaymentMustPayOff(payoff)
+    principal = amount - due.interest
+    balance_after = balance - principal
+    new_emi = emi
+    if balance_after > 0 and amount != due.amount:
+        # tenure - number >= 1 here: the last installment never leaves a balance.
+        new_emi = max(
+            CENT, monthly_installment(balance_after, annual_rate_percent, tenure - number)
+        )
+    return Settlement(
+        installment=due,
+        amount=amount,
+        interest=due.interest,
+        principal=principal,
+        balance_after=balance_after,
+        monthly_installment=new_emi,
+        paid_off=balance_after == 0,
+    )

@@ -30,3 +30,60 @@ class PhoneAlreadyRegistered(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("A customer with this phone number is already registered.")
+
+
+class LoanClosed(ServiceError):
+    """The loan takes no more payments: paid off, or closed by the maturity sweep."""
+
+    code = "loan_closed"
+
+    def __init__(self, loan_id: int) -> None:
+        super().__init__(f"Loan {loan_id} is closed and takes no more payments.")
+        self.loan_id = loan_id
+
+
+class PaymentRefused(ServiceError):
+    """A payment the ledger cannot record as asked (answered 400, nothing written)."""
+
+    code = "payment_refused"
+
+
+def _money(value) -> str:
+    return f"{value:,.2f}"
+
+
+class PaymentBelowInterest(PaymentRefused):
+    code = "amount_below_interest"
+
+    def __init__(self, interest, payoff_amount) -> None:
+        super().__init__(
+            f"The amount is below this installment's interest of {_money(interest)}"
+            f" (payoff amount {_money(payoff_amount)})."
+        )
+        self.interest = interest
+        self.payoff_amount = payoff_amount
+
+
+class PaymentAbovePayoff(PaymentRefused):
+    code = "amount_above_payoff"
+
+    def __init__(self, payoff_amount) -> None:
+        super().__init__(
+            f"The amount exceeds the payoff amount of {_money(payoff_amount)}"
+            " (balance plus this installment's interest)."
+        )
+        self.payoff_amount = payoff_amount
+
+
+class PaymentMustPayOff(PaymentRefused):
+    code = "last_installment_must_pay_off"
+
+    def __init__(self, payoff_amount) -> None:
+        super().__init__(
+            f"This is the last installment: it must pay off the loan, {_money(payoff_amount)}."
+        )
+        self.payoff_amount = payoff_amount
+
+
+class PaymentDateRefused(PaymentRefused):
+    code = "invalid_paid_on"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
-from core.dbfunctions import CreditToday, LoanEndDate, LoanInstallmentsDue
+from core.dbfunctions import CreditToday, LoanEndDate, LoanRepaymentsLeft
 from core.models import Customer, Loan
 from core.services.eligibility import Decision, LoanRequest, check_eligibility
 from core.services.errors import CustomerNotFound, LoanNotFound
@@ -20,6 +20,19 @@ class LoanOutcome:
     loan_id: int | None
 
 
+def lock_customer(customer_id: int) -> None:
+    """Lock the customer's row (SELECT … FOR UPDATE) until the transaction ends.
+
+    Every write that decides from a customer's loans takes it first (create-loan, make-payment),
+    so such writes for one customer run one after another. Call inside transaction.atomic().
+    """
+    locked = (
+        Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True)
+    )
+    if not locked:
+        raise CustomerNotFound(customer_id)
+
+
 def create_loan(request: LoanRequest) -> LoanOutcome:
     """Decide and, when approved, store the loan, in one transaction.
 
@@ -28,13 +41,7 @@ def create_loan(request: LoanRequest) -> LoanOutcome:
     can never jointly break the affordability or credit-limit rule.
     """
     with transaction.atomic():
-        locked = (
-            Customer.objects.select_for_update()
-            .filter(pk=request.customer_id)
-            .values_list("pk", flat=True)
-        )
-        if not locked:
-            raise CustomerNotFound(request.customer_id)
+        lock_customer(request.customer_id)
         decision = check_eligibility(request)
         if not decision.approved:
             return LoanOutcome(decision=decision, loan_id=None)
@@ -62,16 +69,14 @@ def get_loan(loan_id: int) -> Loan:
 
 
 def active_loans_of(customer_id: int) -> QuerySet[Loan]:
-    """The customer's active loans in loan_id order, each with repayments_left."""
+    """The customer's active loans in loan_id order, each with repayments_left (installments
+    not yet settled: sql/loan_ledger_v1.sql loan_repayments_left)."""
     if not Customer.objects.filter(pk=customer_id).exists():
         raise CustomerNotFound(customer_id)
     return (
         Loan.objects.filter(customer_id=customer_id, is_active=True)
         .order_by("loan_id")
-        .annotate(
-            repayments_left=F("tenure")
-            - LoanInstallmentsDue(F("start_date"), F("tenure"), CreditToday())
-        )
+        .annotate(repayments_left=LoanRepaymentsLeft())
     )
 
 

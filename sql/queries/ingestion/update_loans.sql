@@ -1,6 +1,9 @@
 -- Loans of the file already loaded (same customer and Loan ID: ingest_loan_ids.is_new false)
 -- keep their loan_id and get the file's values, only where a value differs. One statement; the
 -- loans UPDATE trigger adds each customer's delta to current_debt. Returns the rows updated.
+-- A loan with recorded payments (repayments) belongs to the ledger from its first payment on:
+-- the file's row for it changes nothing (not EMIs paid on Time, nor amount, rate, tenure, EMI
+-- or dates), so re-ingesting never rewrites what the ledger recorded or derived.
 -- (The upsert of loans is this statement and insert_loans.sql: the rows are already sorted into
 -- new and existing, and a plain INSERT is much faster than INSERT ... ON CONFLICT at 1M rows.)
 WITH updated AS (
@@ -16,6 +19,7 @@ WITH updated AS (
       FROM ingest_loan_ids AS i
      WHERE NOT i.is_new
        AND l.loan_id = i.loan_id
+       AND NOT EXISTS (SELECT 1 FROM repayments AS r WHERE r.loan_id = l.loan_id)
        AND (l.loan_amount, l.interest_rate, l.tenure, l.monthly_installment,
             l.emis_paid_on_time, l.start_date, l.end_date, l.is_active)
            IS DISTINCT FROM
