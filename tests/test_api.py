@@ -378,16 +378,23 @@ def test_view_loan_unknown_is_404(api):
 def test_view_loans_lists_active_loans_with_repayments_left(api, pin_today, suffix):
     pin_today(dt.date(2024, 3, 31))
     customer = make_customer()
+    # From the spreadsheet, no payment recorded: the calendar count (due Feb 29, Mar 31 → 4 left).
     second = make_loan(
-        customer, start=dt.date(2024, 1, 31), tenure=6, loan_amount=Decimal("2000")
-    )  # due: Feb 29, Mar 31 → 4 left
+        customer,
+        start=dt.date(2024, 1, 31),
+        tenure=6,
+        loan_amount=Decimal("2000"),
+        source_loan_id=77,
+    )
     make_loan(customer, start=dt.date(2023, 1, 1), tenure=12, is_active=False)
     first = make_loan(customer, start=dt.date(2024, 3, 31), tenure=3)  # none due yet
+    # Made through the API, two installments due and none paid: all 6 left.
+    unpaid = make_loan(customer, start=dt.date(2024, 1, 31), tenure=6)
     make_loan(make_customer(), start=dt.date(2024, 1, 1))  # someone else's
     response = api.get(f"/view-loans/{customer.pk}{suffix}")
     assert response.status_code == 200
     rows = response.json()
-    assert [r["loan_id"] for r in rows] == sorted([second.pk, first.pk])
+    assert [r["loan_id"] for r in rows] == sorted([second.pk, first.pk, unpaid.pk])
     by_id = {r["loan_id"]: r for r in rows}
     assert by_id[second.pk] == {
         "loan_id": second.pk,
@@ -397,6 +404,7 @@ def test_view_loans_lists_active_loans_with_repayments_left(api, pin_today, suff
         "repayments_left": 4,
     }
     assert by_id[first.pk]["repayments_left"] == 3
+    assert by_id[unpaid.pk]["repayments_left"] == 6
 
 
 def test_view_loans_empty_and_unknown(api):
@@ -420,6 +428,8 @@ def test_openapi_schema_lists_each_path_once(api):
         "/create-loan",
         "/view-loan/{loan_id}",
         "/view-loans/{customer_id}",
+        "/make-payment/{customer_id}/{loan_id}",
+        "/view-statement/{customer_id}/{loan_id}",
         "/health",
     }
 
