@@ -12,6 +12,24 @@
 -- The functions read repayments with their owner's rights (SECURITY DEFINER), so an analyst
 -- who may read loan_balances needs no privilege on the tables.
 
+-- The EMI that amortizes a loan's terms, exactly as core/services/emi.py monthly_installment
+-- computes it (P·r·(1+r)^n / ((1+r)^n − 1), r = rate / 1200, P/n at 0 %, rounded once to 0.01
+-- half up; tests hold the two equal). The schedule of a loan loaded from the spreadsheet runs at
+-- this EMI: the file's "Monthly payment" is kept on the loan (view-loans, the 50 % rule) but
+-- does not amortize its terms (in the real file it is 0.9x to 3.6x this EMI).
+CREATE OR REPLACE FUNCTION loan_emi(p_principal numeric, p_annual_rate numeric, p_tenure integer)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT round(CASE WHEN p_annual_rate = 0 THEN p_principal::numeric(60, 40) / p_tenure
+                      ELSE p_principal * g.r * g.growth / (g.growth - 1) END, 2)
+      FROM (SELECT x.r, power(1 + x.r, p_tenure) AS growth
+              FROM (SELECT p_annual_rate::numeric(60, 50) / 1200 AS r) AS x) AS g
+$$;
+
+COMMENT ON FUNCTION loan_emi(numeric, numeric, integer) IS
+    'EMI amortizing p_principal at p_annual_rate percent over p_tenure months, rounded to 0.01 half up (the same figure as the service''s EMI).';
+
 CREATE OR REPLACE FUNCTION loan_installments_settled(
     p_loan_id bigint, p_source_loan_id bigint, p_start_date date, p_tenure integer, p_as_of date
 ) RETURNS integer
@@ -46,7 +64,7 @@ COMMENT ON FUNCTION loan_repayments_left(bigint, bigint, date, integer, date) IS
 
 -- loan_schedule(loan_id[, as_of]): one row per installment 1..tenure, in order.
 --   * Installments settled by the spreadsheet's history (before the first recorded payment of a
---     loaded loan) follow the standard schedule at the file's EMI; the file says how many were
+--     loaded loan) follow the standard schedule of its terms (loan_emi); the file says how many were
 --     paid on time, not which, so the first that many show paid_on_time, the rest paid_late;
 --     their paid_on is unknown (null) and amount_paid is the scheduled amount.
 --   * Recorded installments show what the ledger recorded.
@@ -100,7 +118,10 @@ BEGIN
     ELSE
         v_history := loan_installments_settled(p_loan_id, v_loan.source_loan_id,
                                                v_loan.start_date, v_loan.tenure, p_as_of);
-        v_emi := v_loan.monthly_installment;
+        -- A loaded loan runs the standard schedule of its terms; an API loan its own EMI.
+        v_emi := CASE WHEN v_loan.source_loan_id IS NULL THEN v_loan.monthly_installment
+                      ELSE greatest(0.01, loan_emi(v_loan.loan_amount, v_loan.interest_rate,
+                                                   v_loan.tenure)) END;
         v_history_on_time := v_loan.emis_paid_on_time;
     END IF;
     v_history_on_time := greatest(0, least(v_history_on_time, v_history));

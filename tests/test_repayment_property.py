@@ -80,3 +80,15 @@ def test_paying_the_schedule_reaches_zero_after_exactly_tenure_payments(pin_toda
         assert sum(p[2] for p in paid) == principal
         assert [r[:5] for r in sql_schedule(row.pk)] == [r[:5] for r in projected]
         transaction.set_rollback(True)
+
+
+@given(
+    st.decimals(min_value=D("0.01"), max_value=D("999999999999.99"), places=2),
+    st.decimals(min_value=0, max_value=100, places=2),
+    st.integers(min_value=1, max_value=600),
+)
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+def test_sql_emi_equals_the_service_emi(principal, rate, tenure):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT loan_emi(%s, %s, %s)", [principal, rate, tenure])
+        assert cursor.fetchone()[0] == monthly_installment(principal, rate, tenure)

@@ -59,14 +59,19 @@ def _loan_of(customer_id: int, loan_id: int, *, for_update: bool = False):
     return loan
 
 
-def _opening_position(loan: Loan) -> tuple[int, Decimal]:
-    """(installments settled, balance) of a loan before its first recorded payment."""
+def _opening_position(loan: Loan) -> tuple[int, Decimal, Decimal]:
+    """(installments settled, balance, EMI in force) of a loan before its first payment.
+
+    A loan made here starts from its whole amount at its own EMI. A loan loaded from the
+    spreadsheet starts where the standard schedule of its terms stands after the installments
+    due before today, at that schedule's EMI (the file's monthly payment does not amortize it).
+    """
     if loan.source_loan_id is None:
-        return 0, loan.loan_amount
+        return 0, loan.loan_amount, loan.monthly_installment
     with connection.cursor() as cursor:
         cursor.execute(read_sql("sql/queries/ledger/opening_position.sql"), {"loan_id": loan.pk})
-        settled, balance = cursor.fetchone()
-    return settled, loan.loan_amount if balance is None else balance
+        settled, balance, emi = cursor.fetchone()
+    return settled, loan.loan_amount if balance is None else balance, emi
 
 
 def make_payment(
@@ -102,14 +107,15 @@ def make_payment(
                     f"paid_on {paid_on} is before the loan's last recorded payment"
                     f" of {last.paid_on}."
                 )
-            settled, balance = last.installment_number, last.balance_after
+            settled, balance, emi = last.installment_number, last.balance_after, None
         else:
-            settled, balance = _opening_position(loan)
+            settled, balance, emi = _opening_position(loan)
+        emi = emi or loan.monthly_installment
         number = settled + 1
         if number > loan.tenure or balance <= 0:
             raise LoanClosed(loan_id)
         settlement = settle_installment(
-            balance, loan.interest_rate, loan.monthly_installment, number, loan.tenure, amount
+            balance, loan.interest_rate, emi, number, loan.tenure, amount
         )
         due_date = (
             Loan.objects.filter(pk=loan_id)
@@ -126,7 +132,7 @@ def make_payment(
             interest=settlement.interest,
             principal=settlement.principal,
             balance_after=settlement.balance_after,
-            emi_before=loan.monthly_installment,
+            emi_before=emi,
             emi_after=settlement.monthly_installment,
             on_time=on_time,
             request_id=request_id,
