@@ -1,5 +1,5 @@
-"""Concurrent writes for one customer: create-loan requests against a live server (threads),
-and loan inserts from two database sessions at once."""
+"""Concurrent writes for one customer: create-loan and make-payment requests against a live
+server (threads), and loan inserts from two database sessions at once."""
 
 import datetime as dt
 import json
@@ -10,8 +10,10 @@ import urllib.request
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
-from core.models import Loan
+from core.models import Loan, Repayment
+from core.services.emi import amortization_schedule, monthly_installment
 from core.services.maintenance import current_debt_drift
 from tests.conftest import connect_separately, make_customer, make_loan
 
@@ -131,3 +133,51 @@ def _wait_until_blocked(pid: int) -> None:
         raise AssertionError("the second insert never waited for the first one's lock")
     finally:
         watcher.close()
+
+
+PAYMENTS = 20
+
+
+def test_parallel_payments_settle_each_installment_once(live_server):
+    # 24 monthly installments of a loan made today; 20 payments of one EMI at once, each on
+    # time (paid today, before every due date). They queue on the customer's row lock.
+    customer = make_customer()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credit_today()")
+        (today,) = cursor.fetchone()
+    emi = monthly_installment(Decimal("240000"), Decimal("12"), 24)
+    loan = make_loan(
+        customer,
+        start=today,
+        tenure=24,
+        loan_amount=Decimal("240000"),
+        interest_rate=Decimal("12"),
+        monthly_installment=emi,
+    )
+    url = f"{live_server.url}/make-payment/{customer.pk}/{loan.pk}"
+    barrier = threading.Barrier(PAYMENTS)
+    results: list[tuple[int, dict]] = [None] * PAYMENTS
+
+    def worker(i: int) -> None:
+        barrier.wait()
+        results[i] = _post(url, {"amount": float(emi)})
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(PAYMENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(status for status, _ in results) == [201] * PAYMENTS, results
+    assert sorted(body["installment_number"] for _, body in results) == list(range(1, 21))
+    rows = list(Repayment.objects.filter(loan=loan).order_by("installment_number"))
+    assert [r.installment_number for r in rows] == list(range(1, 21))
+    expected = amortization_schedule(loan.loan_amount, loan.interest_rate, emi, 1, 24)[:20]
+    assert [r.balance_after for r in rows] == [i.balance_after for i in expected]
+    by_number = {body["installment_number"]: body for _, body in results}
+    assert [Decimal(str(by_number[n]["balance"])) for n in range(1, 21)] == [
+        i.balance_after for i in expected
+    ]
+    loan.refresh_from_db()
+    assert (loan.emis_paid_on_time, loan.monthly_installment, loan.is_active) == (20, emi, True)
+    assert current_debt_drift() == 0
