@@ -21,7 +21,10 @@ generator (bench/loadgen.py) runs on the same 2 cores as the server; its CPU tim
 GET /health pings PostgreSQL (SELECT 1) and Redis (PING, a new connection each time): it is the
 floor of a request that touches both, not an empty request.
 
-Targets at 8 clients: check-eligibility requests/s >= 50 % of /health's; p99 <= 25 ms.
+Targets at 8 clients: check-eligibility requests/s >= 50 % of /health's; p99 <= 25 ms;
+view-statement of a 600-installment loan p50 <= 3 x view-loan's. make-payment and
+view-statement run over loans made for the run (bench/sql/ledger_loans.sql); their throughput
+is printed beside /health's.
 """
 
 from __future__ import annotations
@@ -44,7 +47,13 @@ import loadgen
 
 RESULT_MARK = "BENCH_RESULT "
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-ENDPOINTS = ("health", "check-eligibility", "view-loan", "view-loans", "create-loan")
+BASE_ENDPOINTS = ("health", "check-eligibility", "view-loan", "view-loans", "create-loan")
+# The ledger's endpoints, over LEDGER_LOANS loans of 600 installments (bench/sql/ledger_loans.sql)
+LEDGER_ENDPOINTS = ("make-payment", "view-statement")
+ENDPOINTS = BASE_ENDPOINTS + LEDGER_ENDPOINTS
+LEDGER_LOANS = 500
+# view-statement (600 installments) p50 at TARGET_CLIENTS: at most this many times view-loan's.
+STATEMENT_LATENCY_FACTOR = 3.0
 CLIENTS = (1, 8, 32)
 TARGET_CLIENTS = 8
 DEFAULT_SERVER = "0xsync"  # 2 x cores + 1 sync workers; see --servers
@@ -75,8 +84,18 @@ def loan_body(rng: random.Random, customers: list[int]) -> bytes:
     ).encode()
 
 
-def request_makers(loan_ids: list[int], customer_ids: list[int]) -> dict:
+def request_makers(
+    loan_ids: list[int], customer_ids: list[int], ledger: list[tuple[int, int, str]] = ()
+) -> dict:
+    """ledger: (customer_id, loan_id, EMI) of the loans make-payment and view-statement use."""
     return {
+        "make-payment": lambda rng: (
+            lambda c, lo, emi: ("POST", f"/make-payment/{c}/{lo}",
+                                f'{{"amount": {emi}}}'.encode())
+        )(*rng.choice(ledger)),
+        "view-statement": lambda rng: (
+            lambda c, lo, _emi: ("GET", f"/view-statement/{c}/{lo}", None)
+        )(*rng.choice(ledger)),
         "health": lambda rng: ("GET", "/health", None),
         "check-eligibility": lambda rng: (
             "POST", "/check-eligibility", loan_body(rng, customer_ids)),
@@ -157,7 +176,7 @@ def phase_inproc(requests: int) -> dict:
         return client.post(path, data=body, content_type="application/json")
 
     out: dict = {}
-    for endpoint in ENDPOINTS:
+    for endpoint in BASE_ENDPOINTS:
         for _ in range(30):
             send(endpoint)
         statements: list[str] = []
@@ -255,6 +274,17 @@ def sample_ids(db: str) -> tuple[list[int], list[int]]:
     loans = [i for kind, i in rows if kind == "loan"]
     customers = sorted(i for kind, i in rows if kind == "customer")
     return loans, customers
+
+
+def ledger_loans(db: str, count: int = LEDGER_LOANS) -> list[tuple[int, int, str]]:
+    """Insert the loans the ledger endpoints use: (customer_id, loan_id, EMI as JSON text)."""
+    conn = connect(db)
+    with conn.cursor() as cur:
+        cur.execute(bench_sql("ledger_loans"), {"count": count})
+        rows = [(c, lo, str(emi)) for c, lo, emi in cur.fetchall()]
+        cur.execute("ANALYZE loans")
+    conn.close()
+    return rows
 
 
 def score_all(db: str, times: int = 3) -> dict:
@@ -439,8 +469,12 @@ def orchestrate(args: argparse.Namespace) -> int:
             inproc = spawn_phase(db, "--phase", "inproc", "--customer", "300")
             print_inproc(inproc)
 
-        makers = request_makers(loan_ids, customer_ids)
         endpoints = [e for e in ENDPOINTS if e in args.endpoints]
+        ledger = ledger_loans(db) if set(endpoints) & set(LEDGER_ENDPOINTS) else []
+        if ledger:
+            print(f"make-payment and view-statement over {len(ledger):,} loans of 600 "
+                  "installments made for the run")  # fmt: skip
+        makers = request_makers(loan_ids, customer_ids, ledger)
         cells: dict[tuple[str, str, int], list[dict]] = {}
         seed = 0
         for repetition in range(1, args.repeat + 1):
@@ -473,7 +507,7 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 def print_inproc(inproc: dict) -> None:
     print("in-process, through Django's test Client (no gunicorn, no HTTP), 300 requests each:")
-    for endpoint in ENDPOINTS:
+    for endpoint in BASE_ENDPOINTS:
         row = inproc[endpoint]
         print(
             f"  {endpoint:18} wall {row['wall_ms']:5.2f} ms, Python CPU {row['cpu_ms']:5.2f} ms "
@@ -533,6 +567,23 @@ def report(args, labels, endpoints, cells, score, explain, machine, inproc) -> N
                       f"same-run ratios {100 * share:.0f} % "
                       f"({', '.join(f'{100 * s:.0f} %' for s in shares)})   "
                       f"{common.verdict(ok)}")  # fmt: skip
+            if {"view-statement", "view-loan"} <= set(endpoints):
+                statement = med(label, "view-statement", TARGET_CLIENTS, "p50_ms")
+                loan = med(label, "view-loan", TARGET_CLIENTS, "p50_ms")
+                ok = statement <= STATEMENT_LATENCY_FACTOR * loan
+                verdicts[label]["statement_vs_view_loan"] = {"value": statement / loan, "ok": ok}
+                print(f"  view-statement (600 installments) p50 <= "
+                      f"{STATEMENT_LATENCY_FACTOR:g} x view-loan's: {statement:.2f} vs "
+                      f"{loan:.2f} ms ({statement / loan:.2f} x)   "
+                      f"{common.verdict(ok)}")  # fmt: skip
+            for endpoint in LEDGER_ENDPOINTS:
+                if endpoint in endpoints and "health" in endpoints:
+                    share = med(label, endpoint, TARGET_CLIENTS, "rps") / med(
+                        label, "health", TARGET_CLIENTS, "rps"
+                    )
+                    print(f"  {endpoint} throughput: "
+                          f"{med(label, endpoint, TARGET_CLIENTS, 'rps'):.0f} req/s, "
+                          f"{100 * share:.0f} % of /health's (no target)")  # fmt: skip
             for endpoint in endpoints:
                 p99 = med(label, endpoint, TARGET_CLIENTS, "p99_ms")
                 ok = p99 <= P99_TARGET_MS

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN
+from core.renderers import RawJSON
 from core.services.customers import MAX_MONTHLY_INCOME, NewCustomer
 from core.services.eligibility import LoanRequest
 from core.services.repayments import STATUSES
@@ -235,6 +236,15 @@ class StatementLineSerializer(serializers.Serializer):
     amount_paid = money_field(allow_null=True)
 
 
+@extend_schema_field(StatementLineSerializer(many=True))
+class StatementLinesField(serializers.Field):
+    """The statement's lines: JSON text built by PostgreSQL (shaped as StatementLineSerializer
+    documents), passed to the renderer as is (core/renderers.py)."""
+
+    def to_representation(self, value: str) -> RawJSON:
+        return RawJSON(value)
+
+
 class StatementSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField()
     loan_id = serializers.IntegerField()
@@ -248,7 +258,7 @@ class StatementSerializer(serializers.Serializer):
     next_due_date = serializers.DateField(allow_null=True)
     payoff_amount = money_field()
     loan_closed = serializers.BooleanField()
-    installments = StatementLineSerializer(many=True)
+    installments = StatementLinesField(source="installments_json")
 
 
 DEPENDENCY_STATES = ("ok", "down")

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import serializers as s
+from core.renderers import SplicingJSONRenderer
 from core.services import customers, eligibility, health, loans, repayments
 
 _ERRORS = {
@@ -122,6 +123,8 @@ class MakePaymentView(APIView):
 
 
 class ViewStatementView(APIView):
+    renderer_classes = [SplicingJSONRenderer]
+
     @extend_schema(
         operation_id="view_statement",
         parameters=[_id_parameter("customer_id"), _id_parameter("loan_id")],
