@@ -1,18 +1,11 @@
 -- view-statement: the loan's schedule as of credit_today() (loan_schedule,
--- sql/loan_ledger_v1.sql) in one pass: every installment as a JSON array (numbers exactly as
--- numeric prints them, dates as YYYY-MM-DD), and the totals the statement shows. A statement
--- has up to 600 lines; building them here keeps the request's cost near one small query's.
+-- sql/loan_ledger_v1.sql) in one pass: every installment as a JSON array (row_to_json: the
+-- function's columns as keys, numbers exactly as numeric prints them, dates as YYYY-MM-DD),
+-- and the totals the statement shows. A statement has up to 600 lines; building them here
+-- keeps the request's cost near one small query's.
 -- Parameter: loan_id.
-SELECT coalesce(json_agg(json_build_object(
-           'installment_number', s.installment_number,
-           'due_date', s.due_date,
-           'amount', s.amount,
-           'interest', s.interest,
-           'principal', s.principal,
-           'balance', s.balance,
-           'status', s.status,
-           'paid_on', s.paid_on,
-           'amount_paid', s.amount_paid) ORDER BY s.installment_number), '[]')::text,
+SELECT '[' || coalesce(string_agg(row_to_json(s)::text, ',' ORDER BY s.installment_number), '')
+           || ']',
        coalesce(sum(s.amount_paid) FILTER (WHERE p.paid), 0)::numeric(20, 2),
        (array_agg(s.balance ORDER BY s.installment_number DESC) FILTER (WHERE p.paid))[1],
        min(s.due_date) FILTER (WHERE NOT p.paid),
