@@ -36,6 +36,11 @@ def test_first_installment_splits_interest_then_principal():
     assert next_installment(row.balance_after, RATE, EMI, 2, N).interest == D("921.15")
 
 
+def test_interest_rounds_half_up():
+    # 1,000.50 × 12 / 1200 = 10.005 exactly → 10.01 (half up, not half to even 10.00).
+    assert next_installment(D("1000.50"), RATE, EMI, 1, N).interest == D("10.01")
+
+
 def test_last_installment_absorbs_the_rounding_remainder():
     rows = amortization_schedule(P, RATE, EMI, 1, N)
     assert len(rows) == N

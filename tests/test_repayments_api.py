@@ -325,6 +325,14 @@ def test_statement_marks_overdue_installments(api, pin_today):
     assert s["next_due_date"] == "2025-02-28"
 
 
+def test_an_installment_is_due_not_overdue_on_its_due_date(api, pin_today):
+    pin_today(dt.date(2025, 2, 28))
+    loan = api_loan()
+    statuses = [line["status"] for line in statement(api, loan)["installments"]]
+    assert statuses[:2] == ["due", "upcoming"]
+    assert pay(api, loan, 8884.88).json()["on_time"] is True
+
+
 def test_statement_after_an_over_payment_follows_the_new_emi(api, pin_today):
     pin_today(dt.date(2025, 2, 10))
     loan = api_loan()
@@ -376,7 +384,7 @@ def test_sql_schedule_and_loan_balances_agree_with_the_statement(api, pin_today)
 @pytest.mark.parametrize(
     "statement_sql",
     [
-        "UPDATE repayments SET amount = amount + 1",
+        "UPDATE repayments SET request_id = 'rewritten'",  # breaks no CHECK
         "DELETE FROM repayments",
         "TRUNCATE repayments",
     ],
