@@ -422,3 +422,21 @@ def test_every_column_of_repayments_is_commented():
         assert cursor.fetchall() == []
         cursor.execute("SELECT obj_description('repayments'::regclass, 'pg_class')")
         assert cursor.fetchone()[0]
+
+
+def test_queries_per_request_do_not_grow_with_payments(api, pin_today):
+    from django.test.utils import CaptureQueriesContext
+
+    pin_today(dt.date(2025, 2, 10))
+    counts = []
+    for paid_before in (0, 40):
+        loan = api_loan(tenure=60, monthly_installment=monthly_installment(AMOUNT, RATE, 60))
+        for _ in range(paid_before):
+            pay(api, loan, float(loan.monthly_installment))
+        with CaptureQueriesContext(connection) as paying:
+            assert pay(api, loan, float(loan.monthly_installment)).status_code == 201
+        with CaptureQueriesContext(connection) as reading:
+            statement(api, loan)
+        counts.append((len(paying), len(reading)))
+    assert counts[0] == counts[1]
+    assert counts[0][1] == 2  # the loan, then the whole statement in one query

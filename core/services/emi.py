@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from core.services.errors import PaymentAbovePayoff, PaymentBelowInterest, PaymentMustPayOff
+
 CENT = Decimal("0.01")
 # Intermediate precision: enough that (1 + r) ** 600 carries no error into the cents.
 _WORKING_PRECISION = 60
@@ -134,12 +136,6 @@ def settle_installment(
     interest, more than the payoff amount, and less than the payoff amount on the last
     installment (which must close the loan).
     """
-    from core.services.errors import (
-        PaymentAbovePayoff,
-        PaymentBelowInterest,
-        PaymentMustPayOff,
-    )
-
     due = next_installment(balance, annual_rate_percent, emi, number, tenure)
     payoff = due.payoff_amount
     if amount > payoff:
