@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0006_current_debt_guard_when"),
+        ("core", "0007_service_ids"),
     ]
 
     operations = [

@@ -1,4 +1,4 @@
--- Undo 0012: the ledger views and functions, back to customer_credit_features version 1
+-- Undo 0009: the ledger views and functions, back to customer_credit_features version 1
 -- (which the migration's reverse re-creates right after this file, then re-grants).
 DROP VIEW IF EXISTS loan_balances;
 DROP VIEW IF EXISTS customer_credit_scores;
