@@ -1,11 +1,29 @@
-"""Celery application: broker and result backend come from Django settings (CELERY_*)."""
+"""Celery application: broker and result backend come from Django settings (CELERY_*).
 
+Logging: Celery's own set-up would replace the root logger's handlers and format (so worker
+and beat lines would skip the masking JSON formatter). Connecting `setup_logging` tells Celery
+to configure nothing; the receiver applies Django's LOGGING instead, so web, worker and beat
+write the same masked JSON lines.
+"""
+
+import logging
+import logging.config
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("credit_system")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _log_like_the_web_process(loglevel=None, **_: object) -> None:
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    if loglevel:  # --loglevel of the worker or beat command
+        logging.getLogger().setLevel(loglevel)

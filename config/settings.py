@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestLogMiddleware",
+    "core.middleware.NoStoreMiddleware",
+    "core.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -196,9 +198,21 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DependencyStateEnum": "core.serializers.DEPENDENCY_STATES"},
 }
 
+# The largest request body accepted (bytes): larger ones get 413 JSON. A request of this API
+# is well under 1 KiB; the limit leaves room and keeps memory per request small.
+try:
+    API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=65536)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"API_MAX_BODY_BYTES must be an integer: {exc}") from exc
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
 # --- Access control -------------------------------------------------------------------------------
 # API keys (manage.py api_keys create NAME) for every endpoint but /health and the docs.
 API_KEY_REQUIRED = _flag("API_KEY_REQUIRED", default=False)
+# The Django admin (/admin/) is routed only when DJANGO_ADMIN_ENABLED is true: off by
+# default, so no login form is exposed to the API's clients (it has no throttle or lockout of
+# its own; expose it only on a trusted network).
+ADMIN_ENABLED = _flag("DJANGO_ADMIN_ENABLED", default=False)
 # Per-client limit such as "100/minute" ("s", "m", "h", "d" units); empty = unlimited.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="")
 # Where throttle counters live; local memory is per process, redis://... is shared.
@@ -248,12 +262,26 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "core.logfmt.JsonFormatter"}},
+    "filters": {
+        "one_line_warning": {"()": "core.logfmt.OneLineWarning"},
+        "task_outcome_without_values": {"()": "core.logfmt.TaskOutcomeWithoutValues"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Every request is logged once by core.middleware; API errors by core.exceptions with
         # their traceback. Django's own 4xx warnings would only repeat that; 5xx stay logged.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # Celery's task outcome lines, without the task's result (see core/logfmt.py).
+        "celery.app.trace": {"filters": ["task_outcome_without_values"]},
+        # A request with a Host not in DJANGO_ALLOWED_HOSTS is the client's mistake (or a
+        # scanner), answered 400: one WARNING line, no traceback.
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "level": "WARNING",
+            "filters": ["one_line_warning"],
+            "propagate": False,
+        },
     },
 }
 

@@ -1,5 +1,7 @@
-"""Root URL configuration: the API, its OpenAPI schema and docs page, and the admin."""
+"""Root URL configuration: the API, its OpenAPI schema and docs page, and (when enabled) the
+admin."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -12,7 +14,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view()),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema")),
-    path("admin/", admin.site.urls),
+    # The admin only when DJANGO_ADMIN_ENABLED (off by default): see config/settings.py.
+    *([path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else []),
     # Anything else is an unknown route: JSON 404, in debug mode too.
     re_path(r"^", json_not_found),
 ]

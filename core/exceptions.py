@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -12,7 +12,13 @@ from rest_framework import exceptions as drf
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.services.errors import LoanClosed, NotFound, PaymentRefused, PhoneAlreadyRegistered
+from core.services.errors import (
+    InvalidLoanRequest,
+    LoanClosed,
+    NotFound,
+    PaymentRefused,
+    PhoneAlreadyRegistered,
+)
 
 logger = logging.getLogger("core.api")
 
@@ -51,6 +57,8 @@ def _answer(exc: Exception) -> tuple[int, dict]:
         return 415, error_body(415, "unsupported_media_type", "The request body must be JSON.")
     if isinstance(exc, drf.MethodNotAllowed):
         return 405, error_body(405, "method_not_allowed", str(exc.detail))
+    if isinstance(exc, InvalidLoanRequest):
+        return 400, error_body(400, exc.code, "The request is not valid.", {exc.field: [str(exc)]})
     if isinstance(exc, NotFound):
         return 404, error_body(404, exc.code, str(exc))
     if isinstance(exc, (Http404, drf.NotFound)):
@@ -69,6 +77,8 @@ def _answer(exc: Exception) -> tuple[int, dict]:
         return 503, error_body(503, "database_unavailable", "The database is unreachable.")
     if isinstance(exc, drf.APIException):
         return exc.status_code, error_body(exc.status_code, exc.default_code, str(exc.detail))
+    if isinstance(exc, RequestDataTooBig):
+        return 413, error_body(413, "payload_too_large", "The request body is over the limit.")
     if isinstance(exc, SuspiciousOperation):
         return 400, error_body(400, "bad_request", "The request was refused.")
     if isinstance(exc, PermissionDenied):

@@ -29,3 +29,29 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(line, default=str)
+
+
+class OneLineWarning(logging.Filter):
+    """Turns a record into one WARNING line: level lowered, traceback dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+class TaskOutcomeWithoutValues(logging.Filter):
+    """Celery's "Task ... succeeded: <return value>" / "raised expected: <exception>" lines
+    would copy a task's result into the log: an ingestion report quotes the rejected cells
+    (names, phone numbers, salaries). Keep the line, drop the values; they stay in the task
+    result and in ingestion_runs, where the reports belong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):
+            args = dict(record.args)
+            if "return_value" in args:
+                args["return_value"] = "(result not logged)"
+            if "exc" in args:
+                args["exc"] = f"{type(args['exc']).__name__} (details not logged)"
+            record.args = args
+        return True

@@ -1,4 +1,5 @@
-"""One structured log line per request, with a request id that is echoed to the client."""
+"""Request middleware: one structured log line per request (with a request id echoed to the
+client), the request body limit, and no caching of API answers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import logging
 import re
 import time
 import uuid
+
+from django.conf import settings
+from django.http import JsonResponse
+
+from core.exceptions import error_body
 
 logger = logging.getLogger("core.request")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -37,4 +43,47 @@ class RequestLogMiddleware:
                 "request_id": request_id,
             },
         )
+        return response
+
+
+class BodyLimitMiddleware:
+    """A request that announces a body over API_MAX_BODY_BYTES is answered 413 before a byte
+    of it is read. (The serving layer, config/serving.py, applies the same limit while it
+    buffers bodies, chunked ones included; Django's DATA_UPLOAD_MAX_MEMORY_SIZE is set to it
+    as well.)"""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.API_MAX_BODY_BYTES:
+            return payload_too_large()
+        return self.get_response(request)
+
+
+def payload_too_large() -> JsonResponse:
+    limit = settings.API_MAX_BODY_BYTES
+    return JsonResponse(
+        error_body(
+            413, "payload_too_large", f"The request body is over the limit of {limit} bytes."
+        ),
+        status=413,
+    )
+
+
+class NoStoreMiddleware:
+    """Every answer of the service may carry personal or credit data (names, phone numbers,
+    salaries, loans): `Cache-Control: no-store` unless a response sets its own (static files)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
         return response

@@ -1,4 +1,9 @@
-"""JSON parsing that keeps numbers exact: floats become Decimal, NaN/Infinity are refused."""
+"""JSON parsing that keeps numbers exact and every key unique.
+
+Floats become Decimal; NaN, Infinity and -Infinity become Decimal NaN/Infinity so that the
+field that holds one names it in its own error (core.serializers.NumberField refuses them, and
+every other field type refuses a Decimal); a key given twice in one object is refused.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +15,40 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+_CONSTANTS = {
+    "NaN": Decimal("NaN"),
+    "Infinity": Decimal("Infinity"),
+    "-Infinity": Decimal("-Infinity"),
+}
 
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a valid JSON number")
+
+def _constant(name: str) -> Decimal:
+    return _CONSTANTS[name]
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    obj: dict = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"the key {key!r} appears more than once in one object")
+        obj[key] = value
+    return obj
 
 
 class DecimalJSONParser(JSONParser):
-    """Like DRF's JSONParser, but 12.34 arrives as Decimal("12.34"), never as a float."""
+    """Like DRF's JSONParser, but 12.34 arrives as Decimal("12.34"), never as a float, and
+    {"a": 1, "a": 2} is malformed instead of silently meaning {"a": 2}."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.getreader(encoding)(stream)
-            return json.load(text, parse_float=Decimal, parse_constant=_refuse_constant)
+            return json.load(
+                text,
+                parse_float=Decimal,
+                parse_constant=_constant,
+                object_pairs_hook=_unique_keys,
+            )
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ParseError(f"The request body is not valid JSON: {exc}") from exc

@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework_api_key.permissions import HasAPIKey
 
+# The request attribute that carries the prefix of the key this permission verified; the
+# throttle (core.throttling) counts per verified key, never per a header it did not check.
+VERIFIED_KEY_ATTRIBUTE = "verified_api_key_prefix"
+
 
 class ApiKeyWhenRequired(HasAPIKey):
     """With API_KEY_REQUIRED on, a request needs `Authorization: Api-Key <key>` of an unrevoked,
@@ -15,4 +19,7 @@ class ApiKeyWhenRequired(HasAPIKey):
     def has_permission(self, request, view) -> bool:
         if not settings.API_KEY_REQUIRED:
             return True
-        return super().has_permission(request, view)
+        if not super().has_permission(request, view):
+            return False
+        setattr(request, VERIFIED_KEY_ATTRIBUTE, self.get_key(request).partition(".")[0])
+        return True

@@ -8,6 +8,7 @@ integer or a string of digits.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -45,10 +46,25 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class NumberField(serializers.DecimalField):
-    """A JSON number kept as Decimal: no strings, booleans, NaN or Infinity."""
+def _without_trailing_zeros(value: Decimal) -> Decimal:
+    """12.500 → 12.5 and 0.000 → 0, exactly: Decimal.normalize() would round to the context's
+    precision first (1.0000000000000000000000000001 → 1), so it is not used."""
+    sign, digits, exponent = value.as_tuple()
+    if not any(digits):
+        return Decimal(0)
+    while exponent < 0 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    return Decimal((sign, digits, exponent))
 
-    default_error_messages = {"not_a_number": "A JSON number is required."}
+
+class NumberField(serializers.DecimalField):
+    """A JSON number kept as Decimal: no strings, booleans, NaN or Infinity; -0 is 0; never
+    rounded (a value with more decimals than allowed is refused, whatever its length)."""
+
+    default_error_messages = {
+        "not_a_number": "A JSON number is required.",
+        "not_finite": "NaN and Infinity are not accepted: send a finite JSON number.",
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("coerce_to_string", False)
@@ -57,11 +73,50 @@ class NumberField(serializers.DecimalField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (int, Decimal)):
             self.fail("not_a_number")
-        if isinstance(data, Decimal) and data.is_finite() and data.as_tuple().exponent < 0:
-            # 12.500 has two decimals: drop trailing zeros before the precision check.
-            normalized = data.normalize()
-            data = normalized if normalized.as_tuple().exponent <= 0 else data
+        if isinstance(data, Decimal):
+            if not data.is_finite():
+                self.fail("not_finite")
+            data = _without_trailing_zeros(data)
         return super().to_internal_value(data)
+
+
+NAME_MAX_LENGTH = 100
+# Characters with no visible form of their own: spaces, zero-width and other format characters.
+_INVISIBLE_CATEGORIES = {"Zs", "Zl", "Zp", "Cf"}
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": NAME_MAX_LENGTH,
+        "pattern": r"^[^\u0000-\u001f\u007f-\u009f]*$",
+        "description": "Leading and trailing whitespace is removed first; what remains must be "
+        f"1 to {NAME_MAX_LENGTH} characters, hold at least one visible character (not only "
+        "spaces or zero-width characters) and no control characters.",
+    }
+)
+class NameField(StrictCharField):
+    """A person's name: trimmed, then at most NAME_MAX_LENGTH characters, at least one of them
+    visible, none of them a control character (tab, newline, NUL, DEL, C1 controls ...)."""
+
+    default_error_messages = {
+        "control_character": "A name must not contain control characters.",
+        "invisible": "A name must contain at least one visible character.",
+    }
+
+    def __init__(self, **kwargs):
+        # DRF checks max_length on the trimmed value (to_internal_value trims first).
+        super().__init__(max_length=NAME_MAX_LENGTH, **kwargs)
+
+    def to_internal_value(self, data):
+        name = super().to_internal_value(data)
+        categories = {unicodedata.category(char) for char in name}
+        if "Cc" in categories:
+            self.fail("control_character")
+        if categories <= _INVISIBLE_CATEGORIES:
+            self.fail("invisible")
+        return name
 
 
 def money_field(**kwargs) -> NumberField:
@@ -105,8 +160,8 @@ class PhoneNumberField(serializers.Field):
 
 
 class RegisterRequestSerializer(serializers.Serializer):
-    first_name = StrictCharField(max_length=100)
-    last_name = StrictCharField(max_length=100)
+    first_name = NameField()
+    last_name = NameField()
     age = StrictIntegerField(min_value=18, max_value=100)
     # Capped so that the approved limit (36 × income) fits a money column.
     monthly_income = money_field(min_value=Decimal("0.01"), max_value=MAX_MONTHLY_INCOME)

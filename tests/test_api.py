@@ -120,7 +120,7 @@ def test_register_missing_fields_are_all_named(api):
 
 @pytest.mark.parametrize(
     "raw",
-    ['{"age": NaN}', '{"monthly_income": Infinity}', "{not json", '{"a": 1', "", "\xff"],
+    ["{not json", '{"a": 1', "", "\xff", '{"age": 30, "age": 31}'],
 )
 def test_malformed_json_is_400(api, raw):
     response = api.post("/register", data=raw, content_type="application/json")

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from core.services import credit_score
 from core.services.credit_score import CreditProfile
-from core.services.emi import monthly_installment
-from core.services.errors import CustomerNotFound
+from core.services.emi import CENT, monthly_installment
+from core.services.errors import CustomerNotFound, InstallmentRoundsToZero
 
 # Share of the monthly salary that all EMIs together may take (equal is allowed).
 MAX_EMI_SHARE_OF_SALARY = Decimal("0.5")
@@ -145,9 +145,26 @@ def decide(profile: CreditProfile, request: LoanRequest) -> Decision:
     )
 
 
+# The smallest installment a loan can have: a loan repaid in installments of 0.00 never is.
+MIN_MONTHLY_INSTALLMENT = CENT
+
+
+def require_payable_installment(request: LoanRequest) -> None:
+    """Refuse a request whose installment, at the rate asked for, rounds below one cent
+    (e.g. 2.99 at 0 % over 600 months). A corrected (higher) rate only raises it, so a request
+    that passes here never yields an installment of 0.00."""
+    emi = monthly_installment(request.loan_amount, request.interest_rate, request.tenure)
+    if emi < MIN_MONTHLY_INSTALLMENT:
+        raise InstallmentRoundsToZero()
+
+
 def check_eligibility(request: LoanRequest) -> Decision:
-    """Decide on a request against the customer's current credit profile (read-only)."""
+    """Decide on a request against the customer's current credit profile (read-only).
+
+    An unknown customer is CustomerNotFound; a request no loan can be made of is
+    InstallmentRoundsToZero (both endpoints, before anything is written)."""
     profile = credit_score.get_credit_profile(request.customer_id)
     if profile is None:
         raise CustomerNotFound(request.customer_id)
+    require_payable_installment(request)
     return decide(profile, request)

@@ -87,3 +87,22 @@ class PaymentMustPayOff(PaymentRefused):
 
 class PaymentDateRefused(PaymentRefused):
     code = "invalid_paid_on"
+
+
+class InvalidLoanRequest(ServiceError):
+    """A request the decision cannot be made on; names the field at fault."""
+
+    code = "invalid"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InstallmentRoundsToZero(InvalidLoanRequest):
+    def __init__(self) -> None:
+        super().__init__(
+            "loan_amount",
+            "The monthly installment of this loan would round to 0.00: raise the loan amount, "
+            "shorten the tenure or raise the interest rate.",
+        )
