@@ -6,6 +6,7 @@ queue (CELERY_TASK_DEFAULT_QUEUE), so they see exactly what the tests see.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -70,6 +72,7 @@ def celery_worker(django_db_setup, tmp_path_factory):
             assert process.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.2)
+        process.log_path = log_path
         yield process
     finally:
         process.terminate()
@@ -209,3 +212,33 @@ def test_missing_file_is_refused_before_enqueueing():
     assert result.returncode == 1
     assert "--customers /nonexistent/customers.xlsx does not exist" in result.stderr
     assert not IngestionRun.objects.exists()
+
+
+def test_the_worker_log_is_masked_json_without_report_values(celery_worker, tmp_path):
+    """A refused run's report quotes the cells (phone numbers, salaries); the worker's log
+    lines about the task are the service's JSON lines and carry none of those values."""
+
+    def break_rows(sheet) -> None:
+        sheet["E3"] = sheet["E2"].value  # a phone number given twice
+        sheet["F2"] = -76543  # a negative salary
+
+    bad = variant(REAL_CUSTOMERS, tmp_path / "bad_customers.xlsx", break_rows)
+    phone = str(openpyxl.load_workbook(bad).worksheets[0]["E2"].value)
+    task_id = dispatch.enqueue_ingestion(bad, REAL_LOANS)
+    outcome = dispatch.wait_for_ingestion(task_id, lambda meta: None, timeout=120)
+    assert not outcome.succeeded
+    report = json.dumps(outcome.report, default=str)
+    assert phone in report or "76543" in report  # the values are in the report itself
+
+    deadline = time.monotonic() + 10
+    while task_id not in (text := celery_worker.log_path.read_text()):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.2)
+    time.sleep(0.5)  # the outcome line follows the task's own lines
+    text = celery_worker.log_path.read_text()
+    about_task = [line for line in text.splitlines() if task_id in line]
+    assert about_task, text
+    for line in about_task:
+        record = json.loads(line)  # the JSON formatter, not Celery's own format
+        assert {"ts", "level", "logger", "msg"} <= set(record)
+    assert phone not in text and "76543" not in text
