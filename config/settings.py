@@ -152,8 +152,34 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DJANGO_CONN_MAX_AGE must be an integer: {exc}") from exc
 _db["CONN_HEALTH_CHECKS"] = True
+
+
+def _positive(name: str, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer: {exc}") from exc
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be positive, not {value}")
+    return value
+
+
+# Every wait on the database is bounded (seconds). The first four bound the network: how long
+# a connection attempt may take, and TCP keepalives / tcp_user_timeout, which notice a peer
+# that has gone away (idle probes every INTERVAL after IDLE, COUNT unanswered = dead; unACKed
+# data for TCP_USER_TIMEOUT = dead). The web server also bounds a database that is there but
+# does not answer: statements are cancelled by the server after DATABASE_STATEMENT_TIMEOUT,
+# and no answer is waited for longer than that plus DATABASE_CLIENT_GRACE (config/dbtimeouts.py).
+DATABASE_CONNECT_TIMEOUT = _positive("DATABASE_CONNECT_TIMEOUT", 3)
+DATABASE_STATEMENT_TIMEOUT = _positive("DATABASE_STATEMENT_TIMEOUT", 3)
+DATABASE_CLIENT_GRACE = _positive("DATABASE_CLIENT_GRACE", 2)
 _db["OPTIONS"] = {
-    "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+    "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+    "keepalives": 1,
+    "keepalives_idle": _positive("DATABASE_KEEPALIVES_IDLE", 10),
+    "keepalives_interval": _positive("DATABASE_KEEPALIVES_INTERVAL", 3),
+    "keepalives_count": _positive("DATABASE_KEEPALIVES_COUNT", 3),
+    "tcp_user_timeout": _positive("DATABASE_TCP_USER_TIMEOUT", 10) * 1000,  # libpq: ms
     # credit_today() reads this setting, so SQL and Python agree on the calendar date.
     "options": f"-c credit.time_zone={TIME_ZONE}",
     "application_name": "credit-approval",
