@@ -57,6 +57,8 @@ STATEMENT_LATENCY_FACTOR = 3.0
 CLIENTS = (1, 8, 32)
 TARGET_CLIENTS = 8
 DEFAULT_SERVER = "0xsync"  # 2 x cores + 1 sync workers; see --servers
+# The shipped serving setup (config/gunicorn.conf.py): "2xshippedx4" = 2 workers x 4 threads.
+SHIPPED = "shipped"
 THROUGHPUT_SHARE_TARGET = 0.5
 P99_TARGET_MS = 25.0
 SAMPLE_IDS = 20_000
@@ -335,17 +337,22 @@ class Gunicorn:
     def __init__(self, db: str, workers: int, worker_class: str, threads: int) -> None:
         self.port = common.free_port()
         self.log = open(common.ROOT / "bench" / "out" / "gunicorn.log", "ab")  # noqa: SIM115
-        command = [
-            common.PYTHON, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-            "--worker-class", worker_class, "--threads", str(threads),
-            "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
-            "--no-control-socket", "--timeout", "30",
-        ]  # fmt: skip
+        env = common.service_env(db)
+        if worker_class == SHIPPED:
+            # The web role's own command line and configuration (docker/entrypoint.sh).
+            command = [common.PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py"]
+            env.update(PORT=str(self.port), WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads))
+        else:
+            command = [
+                common.PYTHON, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                "--worker-class", worker_class, "--threads", str(threads),
+                "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
+                "--no-control-socket", "--timeout", "30",
+            ]  # fmt: skip
         self.process = subprocess.Popen(
-            command, cwd=common.ROOT, env=common.service_env(db),
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            command, cwd=common.ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
     def wait_ready(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -619,8 +626,9 @@ def main() -> int:
         "--servers",
         type=lambda s: s.split(","),
         default=[DEFAULT_SERVER],
-        help="gunicorn configurations to measure in turn, e.g. 5xsync,3xgthreadx4 "
-        "(workers x class [x threads]; 0 workers = 2 x cores + 1)",
+        help="gunicorn configurations to measure in turn, e.g. 5xsync,3xgthreadx4,2xshippedx4 "
+        "(workers x class [x threads]; 0 workers = 2 x cores + 1; class 'shipped' = the web "
+        "role's own config/gunicorn.conf.py with WEB_CONCURRENCY x WEB_THREADS)",
     )
     parser.add_argument("--skip-sql", action="store_true", help="leave out score-all and EXPLAIN")
     parser.add_argument("--phase", choices=("load", "explain", "inproc"), help=argparse.SUPPRESS)

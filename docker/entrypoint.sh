@@ -3,6 +3,7 @@
 #
 #   web      wait for the database, apply migrations (one container at a time), enqueue the
 #            sample-data ingestion unless a run already succeeded, then serve with gunicorn
+#            (config/gunicorn.conf.py)
 #   worker   wait for the database, the broker and the migrations, then run a Celery worker
 #   beat     wait for the broker, then run the Celery beat scheduler (exactly one of these)
 #   *        anything else runs as given (python manage.py ..., bash, celery ...)
@@ -63,15 +64,10 @@ case "$ROLE" in
         bootstrap wait-db
         bootstrap migrate
         enqueue_sample_ingestion
-        log "starting gunicorn with ${WEB_CONCURRENCY:=2} workers on :${PORT:=8000}"
-        exec gunicorn config.wsgi:application \
-            --bind "0.0.0.0:${PORT}" \
-            --workers "${WEB_CONCURRENCY}" \
-            --worker-tmp-dir /dev/shm \
-            --timeout "${GUNICORN_TIMEOUT:-30}" \
-            --graceful-timeout "${GUNICORN_GRACEFUL_TIMEOUT:-30}" \
-            --error-logfile - \
-            --no-control-socket
+        log "starting gunicorn (config/gunicorn.conf.py) with ${WEB_CONCURRENCY:-2} workers x ${WEB_THREADS:-4} threads on :${PORT:-8000}"
+        # Every setting (workers, threads, timeouts, limits) is in config/gunicorn.conf.py,
+        # read from the environment; see config/serving.py for what the server does.
+        exec gunicorn --config config/gunicorn.conf.py
         ;;
     worker)
         wait_for_secret_files
