@@ -12,8 +12,11 @@ cover it here:
   longer than the statement timeout plus DATABASE_CLIENT_GRACE seconds, and no connection
   attempt longer than DATABASE_CONNECT_TIMEOUT. On expiry psycopg2 closes the connection and
   the request fails with OperationalError, which the API answers 503 with Retry-After
-  (core/exceptions.py). The next request opens a fresh connection, so the service recovers by
-  itself once the database answers again.
+  (core/exceptions.py). For the next DATABASE_CONNECT_TIMEOUT seconds the process does not wait
+  on the database again (every query or connection attempt fails at once, 503), so requests
+  arriving during an outage are answered at once instead of each waiting out its own time-out;
+  after that, the next request tries again on a fresh connection, so the service recovers by
+  itself once the database answers.
 
 Only the web server runs this: the Celery worker's bulk statements (COPY, which green mode
 does not support, and long index builds) are bounded by the ingestion's own settings.
@@ -22,6 +25,7 @@ does not support, and long index builds) are bounded by the ingestion's own sett
 from __future__ import annotations
 
 import select
+import threading
 import time
 
 import psycopg2
@@ -36,9 +40,27 @@ def _deadline_seconds(conn) -> float:
     return settings.DATABASE_STATEMENT_TIMEOUT + settings.DATABASE_CLIENT_GRACE
 
 
+class _Unanswered:
+    """When this process last gave up waiting on the database (monotonic seconds)."""
+
+    lock = threading.Lock()
+    until = -float("inf")
+
+    @classmethod
+    def note(cls) -> None:
+        with cls.lock:
+            cls.until = time.monotonic() + settings.DATABASE_CONNECT_TIMEOUT
+
+    @classmethod
+    def recently(cls) -> bool:
+        return time.monotonic() < cls.until
+
+
 def bounded_wait(conn) -> None:
     """psycopg2 wait callback: poll the connection until its operation is done, within the
     deadline; raising here makes psycopg2 close the connection."""
+    if _Unanswered.recently():
+        raise psycopg2.OperationalError("the database did not answer moments ago; not waiting")
     limit = _deadline_seconds(conn)
     deadline = time.monotonic() + limit
     poller = select.poll()
@@ -58,6 +80,7 @@ def bounded_wait(conn) -> None:
             registered = events
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not poller.poll(remaining * 1000):
+            _Unanswered.note()
             raise psycopg2.OperationalError(f"the database did not answer within {limit:g} s")
 
 

@@ -42,8 +42,9 @@ def test_a_verified_key_has_its_own_bucket(api, fresh_throttle, settings):
     _, key = api_keys.create_key("partner")
     header = {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
     assert [api.get("/view-loans/1", **header).status_code for _ in range(6)] == [404] * 5 + [429]
-    # The address's own bucket is untouched by the key's requests; a wrong key is 403 and
-    # never gets a bucket of its own either.
+    # Another verified key has a budget of its own; a wrong key is refused before throttling.
+    _, other = api_keys.create_key("another")
+    assert api.get("/view-loans/1", HTTP_AUTHORIZATION=f"Api-Key {other}").status_code == 404
     assert api.get("/view-loans/1", HTTP_AUTHORIZATION="Api-Key bad.key").status_code == 403
 
 

@@ -182,13 +182,14 @@ def test_database_connections_outlive_requests(server):
         for _ in range(count):
             assert request(server.port, "GET", f"/view-loans/{customer.pk}").status == 200
 
-    requests(40)  # every server thread has served and connected by now
+    requests(40)  # every server thread that serves has connected by now
     before = _server_backends()
     requests(40)
-    # The same connections served the next requests: none was opened per request, and
-    # there is one per server thread at most.
-    assert before and _server_backends() == before
-    assert len(before) <= THREADS
+    after = _server_backends()
+    # Connections outlive the requests (none is opened per request and closed after it),
+    # one per server thread at most.
+    assert before and after, (before, after)
+    assert len(before | after) <= THREADS, (before, after)
 
 
 # --- a hung database --------------------------------------------------------------------------
