@@ -15,6 +15,7 @@ from core.services import customers, eligibility, health, loans, repayments
 
 _ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid or malformed input."),
+    413: OpenApiResponse(s.ErrorSerializer, description="The body is over the size limit."),
     415: OpenApiResponse(s.ErrorSerializer, description="The body is not JSON."),
     503: OpenApiResponse(s.ErrorSerializer, description="The database is unreachable."),
 }
