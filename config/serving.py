@@ -46,10 +46,16 @@ SERVER_ERRORS = {
 }
 
 
+def error_body_bytes(status: int) -> bytes:
+    """The JSON error body of an answer the server gives itself, compact like the application's."""
+    code, message = SERVER_ERRORS.get(status, ("error", HTTPStatus(status).phrase))
+    body = {"status": status, "code": code, "message": message}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def error_response_bytes(status: int, extra_headers=()) -> bytes:
     """A complete HTTP/1.1 response carrying the JSON error body, closing the connection."""
-    code, message = SERVER_ERRORS.get(status, ("error", HTTPStatus(status).phrase))
-    body = json.dumps({"status": status, "code": code, "message": message}).encode()
+    body = error_body_bytes(status)
     head = [
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
         "Content-Type: application/json",
@@ -242,8 +248,7 @@ class WsgiOnThreads:
         )
 
     async def _error(self, send, status: int) -> None:
-        code, message = SERVER_ERRORS[status]
-        body = json.dumps({"status": status, "code": code, "message": message}).encode()
+        body = error_body_bytes(status)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
