@@ -9,9 +9,9 @@ from core.exceptions import json_not_found
 urlpatterns = [
     path("", include("core.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/", SpectacularAPIView.as_view()),
+    path("schema/", SpectacularAPIView.as_view(), name="schema-slash"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema")),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs-slash"),
     path("admin/", admin.site.urls),
     # Anything else is an unknown route: JSON 404, in debug mode too.
     re_path(r"^", json_not_found),

@@ -11,7 +11,14 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from core.services.errors import NotFound, PhoneAlreadyRegistered
+from core.services.errors import (
+    IdempotencyKeyInvalid,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    NotFound,
+    PhoneAlreadyRegistered,
+    RequestInProgress,
+)
 
 logger = logging.getLogger("core.api")
 
@@ -54,8 +61,12 @@ def _answer(exc: Exception) -> tuple[int, dict]:
         return 404, error_body(404, exc.code, str(exc))
     if isinstance(exc, (Http404, drf.NotFound)):
         return 404, error_body(404, "not_found", "Not found.")
-    if isinstance(exc, PhoneAlreadyRegistered):
+    if isinstance(exc, (PhoneAlreadyRegistered, RequestInProgress)):
         return 409, error_body(409, exc.code, str(exc))
+    if isinstance(exc, (IdempotencyKeyRequired, IdempotencyKeyInvalid)):
+        return 400, error_body(400, exc.code, str(exc))
+    if isinstance(exc, IdempotencyKeyReused):
+        return 422, error_body(422, exc.code, str(exc))
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.error("database unreachable: %s", exc)
         return 503, error_body(503, "database_unavailable", "The database is unreachable.")
@@ -79,6 +90,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             response["Allow"] = ", ".join(view.allowed_methods)
     if status == 503:
         response["Retry-After"] = "5"
+    if isinstance(exc, RequestInProgress):
+        response["Retry-After"] = str(exc.retry_after_seconds)
     if isinstance(exc, drf.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(max(1, int(exc.wait)))
     return response

@@ -36,4 +36,7 @@ urlpatterns = [
     *_both("view-loan/<id:loan_id>", views.ViewLoanView.as_view(), "view-loan"),
     *_both("view-loans/<id:customer_id>", views.ViewLoansView.as_view(), "view-loans"),
     *_both("health", views.HealthView.as_view(), "health"),
+    *_both("health/live", views.LiveView.as_view(), "health-live"),
+    *_both("health/ready", views.ReadyView.as_view(), "health-ready"),
+    *_both("metrics", views.MetricsView.as_view(), "metrics"),
 ]

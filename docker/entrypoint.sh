@@ -63,6 +63,10 @@ case "$ROLE" in
         bootstrap wait-db
         bootstrap migrate
         enqueue_sample_ingestion
+        # Metrics of every gunicorn worker are files here (prometheus-client multiprocess
+        # mode); a fresh start begins from empty files (counters restart, as Prometheus expects).
+        export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus-multiproc}
+        rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
         log "starting gunicorn with ${WEB_CONCURRENCY:=2} workers on :${PORT:=8000}"
         exec gunicorn config.wsgi:application \
             --bind "0.0.0.0:${PORT}" \

@@ -421,6 +421,9 @@ def test_openapi_schema_lists_each_path_once(api):
         "/view-loan/{loan_id}",
         "/view-loans/{customer_id}",
         "/health",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
     }
 
 

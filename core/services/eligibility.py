@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core import metrics
 from core.services import credit_score
 from core.services.credit_score import CreditProfile
 from core.services.emi import monthly_installment
@@ -144,9 +145,19 @@ def decide(profile: CreditProfile, request: LoanRequest) -> Decision:
     )
 
 
-def check_eligibility(request: LoanRequest) -> Decision:
-    """Decide on a request against the customer's current credit profile (read-only)."""
+def check_eligibility(
+    request: LoanRequest, *, kind: str = metrics.KIND_CHECK_ELIGIBILITY
+) -> Decision:
+    """Decide on a request against the customer's current credit profile (read-only); the
+    decision is counted under `kind` (check_eligibility, or create_loan for loans.create_loan)
+    once its transaction commits."""
     profile = credit_score.get_credit_profile(request.customer_id)
     if profile is None:
         raise CustomerNotFound(request.customer_id)
-    return decide(profile, request)
+    decision = decide(profile, request)
+    metrics.record_decision(
+        kind,
+        approved=decision.approved,
+        failed_rules=[reason.rule for reason in decision.reasons],
+    )
+    return decision

@@ -30,3 +30,37 @@ class PhoneAlreadyRegistered(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("A customer with this phone number is already registered.")
+
+
+class IdempotencyKeyRequired(ServiceError):
+    code = "idempotency_key_required"
+
+    def __init__(self) -> None:
+        super().__init__("This request changes state: send an Idempotency-Key header.")
+
+
+class IdempotencyKeyInvalid(ServiceError):
+    code = "idempotency_key_invalid"
+
+    def __init__(self) -> None:
+        super().__init__("An Idempotency-Key is 1 to 255 visible ASCII characters.")
+
+
+class IdempotencyKeyReused(ServiceError):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used for a different request (method, path or body); "
+            "use a new key for a new request."
+        )
+
+
+class RequestInProgress(ServiceError):
+    code = "request_in_progress"
+    retry_after_seconds = 1
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed; retry shortly."
+        )
