@@ -19,6 +19,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.utils import floatToGoString
 
 from core.models import IngestionStatus
 from core.services import health
@@ -94,7 +95,7 @@ class StateCollector:
                 totals = dict(zip(_ROW_KINDS, row_counts, strict=True))
             if timed:
                 cumulative = [
-                    (f"{bound:g}", count)
+                    (floatToGoString(bound), count)
                     for bound, count in zip(INGESTION_SECONDS_BOUNDS, buckets[status], strict=True)
                 ]
                 seconds.add_metric([status], [*cumulative, ("+Inf", timed)], total_seconds)
