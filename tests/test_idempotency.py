@@ -157,13 +157,17 @@ def test_the_key_and_the_effect_commit_together(api, monkeypatch):
     """When the key cannot be stored, the loan made in the same transaction is undone."""
     customer = make_customer()
 
-    def refuse(*args, **kwargs):
-        raise OperationalError("connection lost")
+    real_store = idempotency.store
 
-    monkeypatch.setattr(IdempotencyKey.objects, "create", refuse)
+    def store_then_lose_the_connection(*args, **kwargs):
+        real_store(*args, **kwargs)
+        raise OperationalError("connection lost before COMMIT")
+
+    monkeypatch.setattr(idempotency, "store", store_then_lose_the_connection)
     response = post(api, "/create-loan", loan_body(customer), key="atomic")
     assert response.status_code == 503
     assert not Loan.objects.filter(customer=customer).exists()
+    assert not IdempotencyKey.objects.exists()
     customer.refresh_from_db()
     assert customer.current_debt == 0
 
@@ -220,9 +224,7 @@ def test_a_key_held_by_a_running_request_answers_409_with_retry_after(api):
     other = connect_separately()
     try:
         with other.cursor() as cursor:  # another session's request holds the key
-            cursor.execute(
-                read_sql("sql/queries/idempotency/try_lock.sql"), {"scope": "shared", "key": "busy"}
-            )
+            cursor.execute(read_sql(idempotency.CLAIM_SQL), {"scope": "shared", "key": "busy"})
             assert cursor.fetchone()[0] is True
         response = post(api, "/create-loan", loan_body(customer), key="busy")
         assert response.status_code == 409

@@ -16,7 +16,6 @@ one number; 12 and 12.0 too).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection
-from django.db.models import BooleanField, DurationField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Now
 
 from core.models import IdempotencyKey
@@ -32,6 +30,8 @@ from core.services.errors import IdempotencyKeyReused, RequestInProgress
 from core.sqlfiles import read_sql
 
 SHARED_SCOPE = "shared"
+CLAIM_SQL = "sql/queries/idempotency/claim.sql"
+STORE_SQL = "sql/queries/idempotency/store.sql"
 UNIQUE_CONSTRAINT = "idempotency_keys_scope_key_unique"
 
 
@@ -95,46 +95,42 @@ def claim(*, scope: str, key: str, method: str, path: str, body: object) -> Clai
     if not connection.in_atomic_block:
         raise RuntimeError("claim() must run inside the request's transaction")
     with connection.cursor() as cursor:
-        cursor.execute(
-            read_sql("sql/queries/idempotency/try_lock.sql"), {"scope": scope, "key": key}
+        cursor.execute(read_sql(CLAIM_SQL), {"scope": scope, "key": key})
+        locked, row_id, stored_fingerprint, status, content_type, stored_body, live = (
+            cursor.fetchone()
         )
-        if not cursor.fetchone()[0]:
-            raise RequestInProgress()
+    if not locked:
+        raise RequestInProgress()
     fingerprint = request_fingerprint(method, path, body)
-    row = (
-        IdempotencyKey.objects.filter(scope=scope, key=key)
-        .annotate(live=ExpressionWrapper(Q(expires_at__gt=Now()), output_field=BooleanField()))
-        .first()
-    )
-    if row is not None and not row.live:
-        row.delete()  # expired: the key is free again
-        row = None
     replay = None
-    if row is not None:
-        if row.fingerprint != fingerprint:
+    if row_id is not None and not live:
+        IdempotencyKey.objects.filter(pk=row_id).delete()  # expired: the key is free again
+    elif row_id is not None:
+        if stored_fingerprint != fingerprint:
             raise IdempotencyKeyReused()
-        replay = Answer(row.response_status, row.response_content_type, bytes(row.response_body))
+        replay = Answer(status, content_type, bytes(stored_body))
     return Claim(scope, key, fingerprint, method.upper(), path, replay)
 
 
 def store(claimed: Claim, answer: Answer) -> None:
     """Record the first successful answer under the claimed key (in the effect's transaction)."""
-    ttl = dt.timedelta(seconds=settings.IDEMPOTENCY_TTL)
+    values = {
+        "scope": claimed.scope,
+        "key": claimed.key,
+        "fingerprint": claimed.fingerprint,
+        "method": claimed.method,
+        "path": claimed.path,
+        "status": answer.status,
+        "content_type": answer.content_type,
+        "body": answer.body,
+        "ttl_seconds": settings.IDEMPOTENCY_TTL,
+    }
     try:
-        IdempotencyKey.objects.create(
-            scope=claimed.scope,
-            key=claimed.key,
-            fingerprint=claimed.fingerprint,
-            method=claimed.method,
-            path=claimed.path,
-            response_status=answer.status,
-            response_content_type=answer.content_type,
-            response_body=answer.body,
-            expires_at=Now() + Value(ttl, output_field=DurationField()),
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(read_sql(STORE_SQL), values)
     except IntegrityError as exc:
-        # Unreachable while every writer takes the advisory lock; should it happen, the effect
-        # rolls back with this transaction and the client's retry is replayed.
+        # Another request stored this key after this one looked (see claim.sql): this
+        # request's effect rolls back with its transaction, and the client's retry is replayed.
         diag = getattr(exc.__cause__, "diag", None)
         if getattr(diag, "constraint_name", None) == UNIQUE_CONSTRAINT:
             raise RequestInProgress() from exc
