@@ -95,6 +95,22 @@ def test_the_same_key_on_another_path_is_refused(api):
     assert not Customer.objects.filter(phone_number=str(REGISTER["phone_number"])).exists()
 
 
+def test_the_fingerprint_covers_method_path_and_body_value():
+    body = {"customer_id": 1, "loan_amount": Decimal("100000.0"), "tenure": 12}
+    fingerprint = idempotency.request_fingerprint("POST", "/create-loan", body)
+    assert fingerprint == idempotency.request_fingerprint(
+        "post", "/create-loan", {"tenure": 12, "loan_amount": 100000, "customer_id": 1}
+    )
+    assert fingerprint != idempotency.request_fingerprint("POST", "/register", body)
+    assert fingerprint != idempotency.request_fingerprint("PUT", "/create-loan", body)
+    assert fingerprint != idempotency.request_fingerprint(
+        "POST", "/create-loan", {**body, "loan_amount": Decimal("100000.01")}
+    )
+    assert idempotency.canonical_json({"b": [True, None, "é"], "a": Decimal("-0.0")}) == (
+        '{"a":0,"b":[true,null,"\\u00e9"]}'
+    )
+
+
 def test_without_a_key_two_identical_requests_make_two_loans(api):
     customer = make_customer()
     assert post(api, "/create-loan", loan_body(customer)).status_code == 201
