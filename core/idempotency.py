@@ -21,6 +21,7 @@ import re
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
+from rest_framework.exceptions import ParseError
 
 from core.models import IDEMPOTENCY_KEY_PATTERN
 from core.permissions import idempotency_scope
@@ -62,13 +63,16 @@ def idempotent(handler):
             raise IdempotencyKeyInvalid()
         body = request.data  # parsed first: a malformed body is refused before the key is held
         with transaction.atomic():
-            claimed = idempotency.claim(
-                scope=idempotency_scope(request),
-                key=key,
-                method=request.method,
-                path=request.path.rstrip("/") or "/",
-                body=body,
-            )
+            try:
+                claimed = idempotency.claim(
+                    scope=idempotency_scope(request),
+                    key=key,
+                    method=request.method,
+                    path=request.path.rstrip("/") or "/",
+                    body=body,
+                )
+            except RecursionError as exc:  # the canonical form of a body nested near the limit
+                raise ParseError("The request body is nested too deeply.") from exc
             if claimed.replay is not None:
                 return _as_sent(claimed.replay, replayed=True)
             # An error raised by the handler rolls the whole transaction back: nothing stored.

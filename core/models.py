@@ -356,7 +356,9 @@ class IngestionRun(models.Model):
 
 
 # An Idempotency-Key: 1-255 visible ASCII characters (no spaces or control characters).
-IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,255}$"
+IDEMPOTENCY_KEY_CHARACTERS = "!-~"
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IDEMPOTENCY_KEY_PATTERN = rf"^[{IDEMPOTENCY_KEY_CHARACTERS}]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
 
 
 class IdempotencyKey(models.Model):
@@ -370,7 +372,7 @@ class IdempotencyKey(models.Model):
         "required, else 'shared' (one scope for every client).",
     )
     key = models.CharField(
-        max_length=255,
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
         db_comment="The Idempotency-Key header as sent: 1-255 visible ASCII characters.",
     )
     fingerprint = models.CharField(

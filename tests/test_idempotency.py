@@ -106,6 +106,14 @@ def test_the_fingerprint_covers_method_path_and_body_value():
     assert fingerprint != idempotency.request_fingerprint(
         "POST", "/create-loan", {**body, "loan_amount": Decimal("100000.01")}
     )
+    assert idempotency.request_fingerprint("POST", "/create-loan", {"x": 1}) != (
+        idempotency.request_fingerprint(
+            "POST", "/create-loan", {"x": Decimal("1.0000000000000000000000000000001")}
+        )
+    )
+    assert idempotency.canonical_json([Decimal("12.50"), 1250, Decimal("-1.25e1")]) == (
+        "[125E-1,125E1,-125E-1]"
+    )
     assert idempotency.canonical_json({"b": [True, None, "é"], "a": Decimal("-0.0")}) == (
         '{"a":0,"b":[true,null,"\\u00e9"]}'
     )
@@ -195,6 +203,14 @@ def test_a_malformed_key_is_refused(api, key):
     assert response.status_code == 400
     assert response.json()["code"] == "idempotency_key_invalid"
     assert not Loan.objects.exists()
+
+
+@pytest.mark.parametrize("depth", [500, 900])
+def test_a_deeply_nested_body_with_a_key_is_refused_as_malformed(api, depth):
+    body = "[" * depth + "]" * depth
+    response = post(api, "/create-loan", body, key="deep")
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed"
 
 
 def test_the_longest_key_is_accepted(api):

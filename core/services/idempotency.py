@@ -57,11 +57,16 @@ class Claim:
 
 
 def _number(value: int | Decimal) -> str:
-    number = Decimal(value)
-    if number.is_zero():
+    """One spelling per exact value: significant digits without trailing zeros, then the
+    exponent (100000, 100000.0 and 1e5 are all 1E5). Decimal.normalize() is not used: it rounds
+    to the context's precision first, which would make 1 and 1.0000000000000000000000000001
+    one number."""
+    sign, digits, exponent = Decimal(value).as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
         return "0"
-    # normalize() gives one spelling per value (1E+5 for 100000, 100000.0 and 1e5).
-    return str(number.normalize())
+    exponent += len(digits) - len(significant)
+    return f"{'-' if sign else ''}{significant}E{exponent}"
 
 
 def canonical_json(value: object) -> str:

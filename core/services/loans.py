@@ -26,10 +26,9 @@ def create_loan(request: LoanRequest) -> LoanOutcome:
 
     The customer's row is locked (SELECT … FOR UPDATE) before the decision reads the customer's
     debt and EMIs, so concurrent requests for one customer are decided one after another and
-    can never jointly break the affordability or credit-limit rule. Called inside a caller's
-    transaction (an Idempotency-Key's), it joins it without a savepoint: an error undoes both.
+    can never jointly break the affordability or credit-limit rule.
     """
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic():
         locked = (
             Customer.objects.select_for_update()
             .filter(pk=request.customer_id)
