@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.models import Customer, IdempotencyKey, Loan
 from core.services import api_keys, idempotency
+from core.services.errors import RequestInProgress
 from core.sqlfiles import read_sql
 from tests.conftest import connect_separately, make_customer
 
@@ -269,6 +270,42 @@ def test_a_key_held_by_a_running_request_answers_409_with_retry_after(api):
         other.rollback()
         other.close()
     assert post(api, "/create-loan", loan_body(customer), key="busy").status_code == 201
+
+
+def test_a_key_stored_by_another_request_meanwhile_is_refused_at_insert():
+    """The backstop of the one-statement claim: the unique constraint turns a second insert of
+    one key into RequestInProgress, so the second effect rolls back."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        claimed = idempotency.claim(
+            scope="shared", key="race", method="POST", path="/create-loan", body={}
+        )
+        assert claimed.replay is None
+        other = connect_separately()
+        try:
+            with other.cursor() as cursor:  # committed after this request looked
+                cursor.execute(
+                    read_sql(idempotency.STORE_SQL),
+                    {
+                        "scope": "shared", "key": "race", "fingerprint": claimed.fingerprint,
+                        "method": "POST", "path": "/create-loan", "status": 201,
+                        "content_type": "application/json", "body": b"{}", "ttl_seconds": 60,
+                    },
+                )  # fmt: skip
+            other.commit()
+        finally:
+            other.close()
+        try:
+            with pytest.raises(RequestInProgress):
+                idempotency.store(claimed, idempotency.Answer(201, "application/json", b"{}"))
+            transaction.set_rollback(True)
+        finally:
+            other = connect_separately()  # the other session's row outlives the test transaction
+            with other.cursor() as cursor:
+                cursor.execute("DELETE FROM idempotency_keys WHERE key = 'race'")
+            other.commit()
+            other.close()
 
 
 def _expire(key: str) -> None:
