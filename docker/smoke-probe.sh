@@ -173,19 +173,6 @@ expect 201 "POST /create-loan"
 loan=$(field "$BODY" 'd["loan_id"]')
 ok "POST /create-loan -> 201 $BODY"
 
-# A retry with the same Idempotency-Key gets the first answer and books nothing more.
-key="smoke-$phone"
-keyed_request="{\"customer_id\": $customer, \"loan_amount\": 1000, \"interest_rate\": 12.5, \"tenure\": 6}"
-api POST /create-loan "$keyed_request" "Idempotency-Key: $key"
-expect 201 "POST /create-loan with an Idempotency-Key"
-first_keyed=$BODY
-api POST /create-loan "$keyed_request" "Idempotency-Key: $key"
-expect 201 "POST /create-loan retried with its Idempotency-Key"
-[ "$BODY" = "$first_keyed" ] || die "the retry's answer differs: $BODY vs $first_keyed"
-[ "$REPLAYED" = true ] || die "the retry's answer lacks Idempotent-Replayed: true"
-api POST /create-loan "{\"customer_id\": $customer, \"loan_amount\": 2000, \"interest_rate\": 12.5, \"tenure\": 6}" "Idempotency-Key: $key"
-expect 422 "POST /create-loan with a reused Idempotency-Key"
-ok "POST /create-loan with an Idempotency-Key: retry replayed ($(field "$first_keyed" 'd["loan_id"]')), another body -> 422"
 
 api GET "/view-loan/$loan"
 expect 200 "GET /view-loan/$loan"
@@ -200,6 +187,22 @@ ok "GET /view-loans/$customer -> 200 $BODY"
 api GET /view-loan/999999999999
 expect 404 "GET /view-loan/<unknown>"
 ok "GET /view-loan/999999999999 -> 404 $BODY"
+
+# A retry with the same Idempotency-Key gets the first answer and books nothing more.
+key="smoke-$phone"
+keyed_request="{\"customer_id\": $customer, \"loan_amount\": 1000, \"interest_rate\": 12.5, \"tenure\": 6}"
+api POST /create-loan "$keyed_request" "Idempotency-Key: $key"
+expect 201 "POST /create-loan with an Idempotency-Key"
+first_keyed=$BODY
+api POST /create-loan "$keyed_request" "Idempotency-Key: $key"
+expect 201 "POST /create-loan retried with its Idempotency-Key"
+[ "$BODY" = "$first_keyed" ] || die "the retry's answer differs: $BODY vs $first_keyed"
+[ "$REPLAYED" = true ] || die "the retry's answer lacks Idempotent-Replayed: true"
+api POST /create-loan "{\"customer_id\": $customer, \"loan_amount\": 2000, \"interest_rate\": 12.5, \"tenure\": 6}" "Idempotency-Key: $key"
+expect 422 "POST /create-loan with a reused Idempotency-Key"
+api GET "/view-loans/$customer"
+[ "$(field "$BODY" 'len(d)')" = 2 ] || die "the keyed requests booked other than one loan: $BODY"
+ok "POST /create-loan with an Idempotency-Key: retry replayed ($(field "$first_keyed" 'd["loan_id"]')), another body -> 422"
 
 # --- 4. optionally, the test suite inside the stack ------------------------------------------
 if [ -n "${RUN_TESTS_IN_STACK:-}" ]; then
