@@ -59,11 +59,11 @@ USER 10001:10001
 
 EXPOSE 8000
 
-# Liveness of the web role: the HTTP server answers /health (200, or 503 while a dependency
-# is down: restarting the web process would not bring the database back). Compose gives the
-# worker and beat roles their own checks.
+# Liveness of the web role: the HTTP server answers GET /health/live, which checks no
+# dependency (restarting the web process would not bring the database back). Compose checks
+# web's readiness (/health/ready) instead and gives worker and beat their own checks.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
-    CMD ["python", "/app/docker/healthcheck.py"]
+    CMD ["python", "/app/docker/healthcheck.py", "live"]
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 CMD ["web"]

@@ -21,7 +21,15 @@ generator (bench/loadgen.py) runs on the same 2 cores as the server; its CPU tim
 GET /health pings PostgreSQL (SELECT 1) and Redis (PING, a new connection each time): it is the
 floor of a request that touches both, not an empty request.
 
+create-loan-key is create-loan with a fresh Idempotency-Key on every request (the key is
+locked, looked up and stored in the loan's transaction). After the load of each server, the
+server is brought to --scrape-at requests served in all (GET /health/live fills the gap) and
+GET /metrics is timed over --scrapes scrapes: the cost of adding up the multiprocess files of
+every gunicorn worker (the server runs with PROMETHEUS_MULTIPROC_DIR, as in the image).
+
+
 Targets at 8 clients: check-eligibility requests/s >= 50 % of /health's; p99 <= 25 ms;
+create-loan-key requests/s >= 80 % of create-loan's;
 view-statement of a 600-installment loan p50 <= 3 x view-loan's. make-payment and
 view-statement run over loans made for the run (bench/sql/ledger_loans.sql); their throughput
 is printed beside /health's.
@@ -33,11 +41,14 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -47,7 +58,9 @@ import loadgen
 
 RESULT_MARK = "BENCH_RESULT "
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-BASE_ENDPOINTS = ("health", "check-eligibility", "view-loan", "view-loans", "create-loan")
+BASE_ENDPOINTS = (
+    "health", "check-eligibility", "view-loan", "view-loans", "create-loan", "create-loan-key",
+)  # fmt: skip
 # The ledger's endpoints, over LEDGER_LOANS loans of 600 installments (bench/sql/ledger_loans.sql)
 LEDGER_ENDPOINTS = ("make-payment", "view-statement")
 ENDPOINTS = BASE_ENDPOINTS + LEDGER_ENDPOINTS
@@ -61,6 +74,7 @@ DEFAULT_SERVER = "0xsync"  # 2 x cores + 1 sync workers; see --servers
 SHIPPED = "shipped"
 THROUGHPUT_SHARE_TARGET = 0.5
 P99_TARGET_MS = 25.0
+KEYED_SHARE_TARGET = 0.8
 SAMPLE_IDS = 20_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -102,6 +116,9 @@ def request_makers(
         "check-eligibility": lambda rng: (
             "POST", "/check-eligibility", loan_body(rng, customer_ids)),
         "create-loan": lambda rng: ("POST", "/create-loan", loan_body(rng, customer_ids)),
+        "create-loan-key": lambda rng: (
+            "POST", "/create-loan", loan_body(rng, customer_ids),
+            {"Idempotency-Key": str(uuid.UUID(int=rng.getrandbits(128), version=4))}),
         "view-loan": lambda rng: ("GET", f"/view-loan/{rng.choice(loan_ids)}", None),
         "view-loans": lambda rng: ("GET", f"/view-loans/{rng.choice(customer_ids)}", None),
     }  # fmt: skip
@@ -172,10 +189,11 @@ def phase_inproc(requests: int) -> dict:
     rng = random.Random(7)
 
     def send(endpoint: str):
-        method, path, body = makers[endpoint](rng)
+        method, path, body, *extra = makers[endpoint](rng)
+        headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (extra or [{}])[0].items()}
         if method == "GET":
             return client.get(path)
-        return client.post(path, data=body, content_type="application/json")
+        return client.post(path, data=body, content_type="application/json", **headers)
 
     out: dict = {}
     for endpoint in BASE_ENDPOINTS:
@@ -337,7 +355,9 @@ class Gunicorn:
     def __init__(self, db: str, workers: int, worker_class: str, threads: int) -> None:
         self.port = common.free_port()
         self.log = open(common.ROOT / "bench" / "out" / "gunicorn.log", "ab")  # noqa: SIM115
-        env = common.service_env(db)
+        # Metrics of all workers in files, emptied at each start, as docker/entrypoint.sh does.
+        self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
+        env = common.service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc)
         if worker_class == SHIPPED:
             # The web role's own command line and configuration (docker/entrypoint.sh).
             command = [common.PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py"]
@@ -382,6 +402,7 @@ class Gunicorn:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+        shutil.rmtree(self.multiproc, ignore_errors=True)
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -413,6 +434,47 @@ def measure_cell(server: Gunicorn, db: str, make, clients: int, args, seed: int)
         "cores_gunicorn": web_cpu / result.seconds,
         "cores_postgres": pg_cpu / result.seconds,
         "cores_loadgen": result.generator_cpu_seconds / result.seconds,
+    }
+
+
+def requests_served(text: str) -> int:
+    """Sum of credit_http_requests_total in an exposition text."""
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("credit_http_requests_total{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def measure_scrapes(server: Gunicorn, args) -> dict:
+    """Bring the server to args.scrape_at requests served, then time args.scrapes scrapes."""
+    url = f"http://127.0.0.1:{server.port}/metrics"
+
+    def scrape() -> tuple[float, str]:
+        began = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=30) as response:
+            text = response.read().decode()
+        return (time.perf_counter() - began) * 1000, text
+
+    _, text = scrape()
+    served = requests_served(text)
+    if served < args.scrape_at:
+        loadgen.run_load(server.port, lambda rng: ("GET", "/health/live", None), clients=8,
+                         seconds=600, max_requests=args.scrape_at - served, seed=99)  # fmt: skip
+    timings, size = [], 0
+    for _ in range(args.scrapes):
+        ms, text = scrape()
+        timings.append(ms)
+        size = len(text.encode())
+    timings.sort()
+    return {
+        "requests_served": requests_served(text),
+        "scrapes": len(timings),
+        "p50_ms": common.percentile(timings, 50),
+        "p99_ms": common.percentile(timings, 99),
+        "max_ms": timings[-1],
+        "bytes": size,
+        "files": len(list(Path(server.multiproc).glob("*.db"))),
     }
 
 
@@ -483,6 +545,7 @@ def orchestrate(args: argparse.Namespace) -> int:
                   "installments made for the run")  # fmt: skip
         makers = request_makers(loan_ids, customer_ids, ledger)
         cells: dict[tuple[str, str, int], list[dict]] = {}
+        scrapes: dict[str, list[dict]] = {}
         seed = 0
         for repetition in range(1, args.repeat + 1):
             for config, label in zip(configs, labels, strict=True):
@@ -498,9 +561,16 @@ def orchestrate(args: argparse.Namespace) -> int:
                               f"p99 {cell['p99_ms']:6.2f} ms  errors {cell['errors']}  "
                               f"load {cell['load_average']:.1f}",
                               flush=True)  # fmt: skip
+                scraped = measure_scrapes(server, args)
+                scrapes.setdefault(label, []).append(scraped)
+                print(f"  run {repetition} {label:12} GET /metrics at "
+                      f"{scraped['requests_served']:,} requests served: "
+                      f"p50 {scraped['p50_ms']:.2f} ms, p99 {scraped['p99_ms']:.2f} ms, "
+                      f"{scraped['bytes']:,} bytes, "
+                      f"{scraped['files']} multiprocess files", flush=True)  # fmt: skip
                 server.stop()
                 server = None
-        report(args, labels, endpoints, cells, score, explain, machine, inproc)
+        report(args, labels, endpoints, cells, score, explain, machine, inproc, scrapes)
     finally:
         if server is not None:
             server.stop()
@@ -528,7 +598,7 @@ def print_inproc(inproc: dict) -> None:
         )
 
 
-def report(args, labels, endpoints, cells, score, explain, machine, inproc) -> None:
+def report(args, labels, endpoints, cells, score, explain, machine, inproc, scrapes) -> None:
     def med(label: str, endpoint: str, clients: int, key: str) -> float:
         return common.median(c[key] for c in cells[(label, endpoint, clients)])
 
@@ -574,6 +644,22 @@ def report(args, labels, endpoints, cells, score, explain, machine, inproc) -> N
                       f"same-run ratios {100 * share:.0f} % "
                       f"({', '.join(f'{100 * s:.0f} %' for s in shares)})   "
                       f"{common.verdict(ok)}")  # fmt: skip
+            if "create-loan" in endpoints and "create-loan-key" in endpoints:
+                shares = [
+                    keyed["rps"] / plain["rps"]
+                    for keyed, plain in zip(cells[(label, "create-loan-key", TARGET_CLIENTS)],
+                                            cells[(label, "create-loan", TARGET_CLIENTS)],
+                                            strict=True)
+                ]  # fmt: skip
+                share = common.median(shares)
+                ok = share >= KEYED_SHARE_TARGET
+                verdicts[label]["idempotency_key_share"] = {"value": share, "ok": ok}
+                print(f"  create-loan with an Idempotency-Key >= 80 % of without: "
+                      f"{med(label, 'create-loan-key', TARGET_CLIENTS, 'rps'):.0f} vs "
+                      f"{med(label, 'create-loan', TARGET_CLIENTS, 'rps'):.0f} req/s; median of "
+                      f"the same-run ratios {100 * share:.0f} % "
+                      f"({', '.join(f'{100 * s:.0f} %' for s in shares)})   "
+                      f"{common.verdict(ok)}")  # fmt: skip
             if {"view-statement", "view-loan"} <= set(endpoints):
                 statement = med(label, "view-statement", TARGET_CLIENTS, "p50_ms")
                 loan = med(label, "view-loan", TARGET_CLIENTS, "p50_ms")
@@ -598,11 +684,18 @@ def report(args, labels, endpoints, cells, score, explain, machine, inproc) -> N
                     verdicts[label][f"p99_{endpoint}"] = {"value": p99, "ok": ok}
                 verdict = "(the floor; no target)" if endpoint == "health" else common.verdict(ok)
                 print(f"  p99 <= {P99_TARGET_MS:g} ms, {endpoint:17}: {p99:7.2f} ms   {verdict}")
+    for label, runs in scrapes.items():
+        print(f"\nGET /metrics, gunicorn {label}, at {runs[-1]['requests_served']:,} requests "
+              f"served: median p50 {common.median(r['p50_ms'] for r in runs):.2f} ms, median p99 "
+              f"{common.median(r['p99_ms'] for r in runs):.2f} ms over {runs[-1]['scrapes']} "
+              f"scrapes per run; {runs[-1]['bytes']:,} bytes from {runs[-1]['files']} "
+              "multiprocess files")  # fmt: skip
     out = common.ROOT / "bench" / "out" / f"api-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({
         "machine": machine, "args": vars(args),
         "cells": {f"{label} {e} {c}": v for (label, e, c), v in cells.items()},
         "score_all": score, "explain": explain, "inproc": inproc, "verdicts": verdicts,
+        "metrics_scrapes": scrapes,
     }, indent=1, default=str))  # fmt: skip
     print(f"\nraw figures: {out.relative_to(common.ROOT)}")
 
@@ -631,6 +724,9 @@ def main() -> int:
         "role's own config/gunicorn.conf.py with WEB_CONCURRENCY x WEB_THREADS)",
     )
     parser.add_argument("--skip-sql", action="store_true", help="leave out score-all and EXPLAIN")
+    parser.add_argument("--scrape-at", type=int, default=10_000,
+                        help="requests served before GET /metrics is timed")  # fmt: skip
+    parser.add_argument("--scrapes", type=int, default=30, help="GET /metrics timed, per server")
     parser.add_argument("--phase", choices=("load", "explain", "inproc"), help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--customer", help=argparse.SUPPRESS)

@@ -19,8 +19,8 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# (method, path, body or None) for one request; given a seeded Random.
-RequestMaker = Callable[[random.Random], tuple[str, str, bytes | None]]
+# (method, path, body or None[, extra headers]) for one request; given a seeded Random.
+RequestMaker = Callable[[random.Random], tuple]
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 TIMEOUT_SECONDS = 10
 
@@ -61,12 +61,13 @@ def _client(
     first = last = time.perf_counter()
     sent = 0
     while sent < max_requests:
-        method, path, body = make(rng)
+        method, path, body, *extra = make(rng)
+        headers = {**HEADERS, **extra[0]} if extra else HEADERS
         began = time.perf_counter()
         if began >= deadline:
             break
         try:
-            conn.request(method, path, body=body, headers=HEADERS)
+            conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             status = response.status

@@ -6,7 +6,9 @@ start, so a misconfigured process stops with a clear message instead of failing 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 import zoneinfo
 from pathlib import Path
@@ -52,6 +54,21 @@ def _flag(name: str, default: bool) -> bool:
     if raw in _TRUE | _FALSE:
         return raw in _TRUE
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+_DURATION = re.compile(r"^([0-9]+)\s*([smhd]?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration_seconds(name: str, default: str) -> int:
+    """A positive duration: seconds, or a number with s, m, h or d ("24h", "90m", "86400")."""
+    raw = env.str(name, default=default).strip().lower()
+    match = _DURATION.match(raw)
+    if not match or int(match.group(1)) <= 0:
+        raise ImproperlyConfigured(
+            f"{name} must be a positive duration such as 86400, 90m or 24h, not {raw!r}"
+        )
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
 DEBUG = _flag("DJANGO_DEBUG", default=False)
@@ -104,6 +121,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestLogMiddleware",
+    "core.middleware.RequestMetricsMiddleware",
     "core.middleware.NoStoreMiddleware",
     "core.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -207,7 +225,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.ApiSchema",
     "COERCE_DECIMAL_TO_STRING": False,
 }
 
@@ -247,6 +265,31 @@ CACHES = {
     "default": environ.Env.cache_url_config(_read("DJANGO_CACHE_URL", default="locmemcache://"))
 }
 
+# --- Idempotency keys ----------------------------------------------------------------------------
+# POSTs that change state accept an Idempotency-Key header (core/idempotency.py); with this on
+# they require it (400 idempotency_key_required without it).
+IDEMPOTENCY_REQUIRED = _flag("IDEMPOTENCY_REQUIRED", default=False)
+# How long a key and its stored answer are kept (seconds, or 90m / 24h / 7d).
+IDEMPOTENCY_TTL = _duration_seconds("IDEMPOTENCY_TTL", default="24h")
+
+# --- Metrics --------------------------------------------------------------------------------------
+# Who may scrape GET /metrics (no API key needed): a comma list of networks (CIDR) and/or
+# "container-networks" (the subnets this container is attached to, minus their gateway, through
+# which published-port traffic arrives). Proxied requests (X-Forwarded-For, Forwarded) are
+# always refused. Several gunicorn workers share their counters through files in
+# PROMETHEUS_MULTIPROC_DIR (emptied by docker/entrypoint.sh before gunicorn starts).
+METRICS_CONTAINER_NETWORKS = "container-networks"
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+for _entry in METRICS_ALLOWED_NETWORKS:
+    if _entry != METRICS_CONTAINER_NETWORKS:
+        try:
+            ipaddress.ip_network(_entry, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"METRICS_ALLOWED_NETWORKS: {_entry!r} is neither a network (CIDR) nor "
+                f"{METRICS_CONTAINER_NETWORKS!r}"
+            ) from exc
+
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = _read("CELERY_BROKER_URL", default="redis://localhost:6379/0")
 CELERY_RESULT_BACKEND = _read("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
@@ -268,6 +311,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.close_matured_loans",
         # Just after midnight in DJANGO_TIME_ZONE, when "today" moves on.
         "schedule": crontab(hour=0, minute=5),
+    },
+    "purge-expired-idempotency-keys": {
+        "task": "core.tasks.purge_expired_idempotency_keys",
+        "schedule": crontab(hour=0, minute=35),
     },
 }
 
@@ -320,7 +367,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
-SECURE_REDIRECT_EXEMPT = [r"^health/?$"]  # container and load-balancer probes speak plain HTTP
+# Container and load-balancer probes and the metrics scraper speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health(/live|/ready)?/?$", r"^metrics/?$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS

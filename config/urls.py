@@ -11,9 +11,9 @@ from core.exceptions import json_not_found
 urlpatterns = [
     path("", include("core.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/", SpectacularAPIView.as_view()),
+    path("schema/", SpectacularAPIView.as_view(), name="schema-slash"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema")),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs-slash"),
     # The admin only when DJANGO_ADMIN_ENABLED (off by default): see config/settings.py.
     *([path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else []),
     # Anything else is an unknown route: JSON 404, in debug mode too.

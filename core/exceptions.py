@@ -13,11 +13,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core.services.errors import (
+    IdempotencyKeyInvalid,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
     InvalidLoanRequest,
     LoanClosed,
     NotFound,
     PaymentRefused,
     PhoneAlreadyRegistered,
+    RequestInProgress,
 )
 
 logger = logging.getLogger("core.api")
@@ -63,7 +67,7 @@ def _answer(exc: Exception) -> tuple[int, dict]:
         return 404, error_body(404, exc.code, str(exc))
     if isinstance(exc, (Http404, drf.NotFound)):
         return 404, error_body(404, "not_found", "Not found.")
-    if isinstance(exc, PhoneAlreadyRegistered):
+    if isinstance(exc, (PhoneAlreadyRegistered, RequestInProgress)):
         return 409, error_body(409, exc.code, str(exc))
     if isinstance(exc, LoanClosed):
         return 409, error_body(409, exc.code, str(exc))
@@ -72,6 +76,10 @@ def _answer(exc: Exception) -> tuple[int, dict]:
         if getattr(exc, "payoff_amount", None) is not None:
             body["payoff_amount"] = exc.payoff_amount
         return 400, body
+    if isinstance(exc, (IdempotencyKeyRequired, IdempotencyKeyInvalid)):
+        return 400, error_body(400, exc.code, str(exc))
+    if isinstance(exc, IdempotencyKeyReused):
+        return 422, error_body(422, exc.code, str(exc))
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.error("database unreachable: %s", exc)
         return 503, error_body(503, "database_unavailable", "The database is unreachable.")
@@ -97,6 +105,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             response["Allow"] = ", ".join(view.allowed_methods)
     if status == 503:
         response["Retry-After"] = "5"
+    if isinstance(exc, RequestInProgress):
+        response["Retry-After"] = str(exc.retry_after_seconds)
     if isinstance(exc, drf.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(max(1, int(exc.wait)))
     return response

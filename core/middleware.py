@@ -1,5 +1,6 @@
 """Request middleware: one structured log line per request (with a request id echoed to the
-client), the request body limit, and no caching of API answers."""
+client), the request metrics (count and latency by endpoint), the request body limit, and no
+caching of API answers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.http import JsonResponse
 
+from core import metrics
 from core.exceptions import error_body
 
 logger = logging.getLogger("core.request")
@@ -86,4 +88,31 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if "Cache-Control" not in response:
             response["Cache-Control"] = "no-store"
+        return response
+
+
+def endpoint_of(request) -> str:
+    """The URL route name of the request ("view-loan", "admin:index"); the routes served with
+    and without a trailing slash count as one; "unmatched" for paths no route names."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.url_name:
+        return "unmatched"
+    return match.view_name.removesuffix("-slash")
+
+
+class RequestMetricsMiddleware:
+    """Counts every answer by endpoint, method and status, and times it by endpoint."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        metrics.observe_request(
+            endpoint_of(request),
+            request.method,
+            response.status_code,
+            time.perf_counter() - started,
+        )
         return response

@@ -499,3 +499,84 @@ class IngestionRun(models.Model):
 
     def __str__(self) -> str:
         return f"Ingestion run #{self.id} ({self.status})"
+
+
+# An Idempotency-Key: 1-255 visible ASCII characters (no spaces or control characters).
+IDEMPOTENCY_KEY_CHARACTERS = "!-~"
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IDEMPOTENCY_KEY_PATTERN = rf"^[{IDEMPOTENCY_KEY_CHARACTERS}]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
+
+
+class IdempotencyKey(models.Model):
+    """The first successful answer to a state-changing POST, stored under the client's key in
+    the same transaction as the effect (core/services/idempotency.py), until it expires."""
+
+    id = models.BigAutoField(primary_key=True, db_comment="Row number.")
+    scope = models.CharField(
+        max_length=80,
+        db_comment="Whose key it is: 'api-key:<prefix>' of the verified API key when keys are "
+        "required, else 'shared' (one scope for every client).",
+    )
+    key = models.CharField(
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        db_comment="The Idempotency-Key header as sent: 1-255 visible ASCII characters.",
+    )
+    fingerprint = models.CharField(
+        max_length=64,
+        db_comment="SHA-256 (hex) of method, path and canonical JSON body of the first request; "
+        "a retry with another fingerprint is refused (422 idempotency_key_reused).",
+    )
+    method = models.CharField(max_length=10, db_comment="HTTP method of the first request.")
+    path = models.CharField(
+        max_length=200, db_comment="Path of the first request, without a trailing slash."
+    )
+    response_status = models.SmallIntegerField(
+        db_comment="HTTP status of the stored answer (2xx only: failures are never stored)."
+    )
+    response_content_type = models.CharField(
+        max_length=100, db_comment="Content-Type of the stored answer."
+    )
+    response_body = models.BinaryField(
+        db_comment="Body of the stored answer, byte for byte as first sent."
+    )
+    created_at = models.DateTimeField(
+        db_default=Now(), db_comment="When the effect and this row were committed."
+    )
+    expires_at = models.DateTimeField(
+        db_comment="From this moment the key is forgotten (IDEMPOTENCY_TTL after created_at); "
+        "a daily task deletes expired rows."
+    )
+
+    class Meta:
+        db_table = "idempotency_keys"
+        db_table_comment = (
+            "Idempotency keys of state-changing POSTs: the request's fingerprint and its first "
+            "successful answer, replayed to retries until expires_at."
+        )
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key"], name="idempotency_keys_scope_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(key__regex=IDEMPOTENCY_KEY_PATTERN), name="idempotency_keys_key_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(fingerprint__regex=r"^[0-9a-f]{64}$"),
+                name="idempotency_keys_fingerprint_sha256",
+            ),
+            models.CheckConstraint(
+                condition=Q(response_status__gte=200, response_status__lte=299),
+                name="idempotency_keys_response_status_2xx",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")),
+                name="idempotency_keys_expires_after_created",
+            ),
+        ]
+        indexes = [
+            # The daily purge of expired keys.
+            models.Index(fields=["expires_at"], name="idempotency_keys_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency key {self.key!r} ({self.scope})"

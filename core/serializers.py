@@ -325,6 +325,17 @@ class HealthSerializer(serializers.Serializer):
     broker = serializers.ChoiceField(choices=DEPENDENCY_STATES)
 
 
+class LiveSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok"])
+
+
+class ReadySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ready", "not_ready"])
+    database = serializers.ChoiceField(choices=DEPENDENCY_STATES)
+    migrations = serializers.ChoiceField(choices=["ok", "pending", "unknown"])
+    broker = serializers.ChoiceField(choices=DEPENDENCY_STATES)
+
+
 class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     code = serializers.CharField()

@@ -8,7 +8,7 @@ from pathlib import Path
 from celery import shared_task
 from celery.signals import worker_ready
 
-from core.services import loans
+from core.services import idempotency, loans
 from core.services.ingestion import pipeline
 from core.services.ingestion.errors import IngestionFailed
 
@@ -21,6 +21,14 @@ def close_matured_loans() -> int:
     closed = loans.close_matured_loans()
     logger.info("maturity sweep closed %d loans", closed)
     return closed
+
+
+@shared_task(name="core.tasks.purge_expired_idempotency_keys")
+def purge_expired_idempotency_keys() -> int:
+    """Daily (Celery beat): delete the idempotency keys whose IDEMPOTENCY_TTL has passed."""
+    deleted = idempotency.purge_expired()
+    logger.info("deleted %d expired idempotency keys", deleted)
+    return deleted
 
 
 @worker_ready.connect

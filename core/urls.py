@@ -46,4 +46,7 @@ urlpatterns = [
         "view-statement",
     ),
     *_both("health", views.HealthView.as_view(), "health"),
+    *_both("health/live", views.LiveView.as_view(), "health-live"),
+    *_both("health/ready", views.ReadyView.as_view(), "health-ready"),
+    *_both("metrics", views.MetricsView.as_view(), "metrics"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -10,8 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import serializers as s
+from core.idempotency import idempotent
+from core.permissions import MetricsScraper
 from core.renderers import SplicingJSONRenderer
-from core.services import customers, eligibility, health, loans, repayments
+from core.services import customers, eligibility, health, loans, monitoring, repayments
 
 _ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid or malformed input."),
@@ -42,6 +45,7 @@ class RegisterView(APIView):
             **_ERRORS,
         },
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         data = _parse(s.RegisterRequestSerializer, request).to_new_customer()
         customer = customers.register_customer(data)
@@ -71,6 +75,7 @@ class CreateLoanView(APIView):
             **_ERRORS,
         },
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
         outcome = loans.create_loan(loan_request)
@@ -111,6 +116,7 @@ class MakePaymentView(APIView):
             **_ERRORS,
         },
     )
+    @idempotent
     def post(self, request: Request, customer_id: int, loan_id: int) -> Response:
         data = _parse(s.MakePaymentRequestSerializer, request).validated_data
         result = repayments.make_payment(
@@ -153,3 +159,59 @@ class HealthView(APIView):
             "broker": "ok" if report.broker else "down",
         }
         return Response(s.HealthSerializer(body).data, status=200 if report.ok else 503)
+
+
+class LiveView(APIView):
+    """Liveness: the process answers. No dependency is checked, so a database or broker outage
+    never makes an orchestrator restart a healthy web process."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(operation_id="health_live", responses={200: s.LiveSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(s.LiveSerializer({"status": "ok"}).data)
+
+
+class ReadyView(APIView):
+    """Readiness: this process can serve requests now (database reachable, every migration
+    applied, broker reachable); 503 otherwise, so a load balancer sends traffic elsewhere."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="health_ready",
+        responses={200: s.ReadySerializer, 503: s.ReadySerializer},
+    )
+    def get(self, request: Request) -> Response:
+        report = health.check_readiness()
+        migrations = {True: "ok", False: "pending", None: "unknown"}[report.migrations]
+        body = {
+            "status": "ready" if report.ready else "not_ready",
+            "database": "ok" if report.database else "down",
+            "migrations": migrations,
+            "broker": "ok" if report.broker else "down",
+        }
+        return Response(s.ReadySerializer(body).data, status=200 if report.ready else 503)
+
+
+class MetricsView(APIView):
+    """Prometheus metrics, for the local and internal networks (no API key, not throttled)."""
+
+    permission_classes = [MetricsScraper]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="metrics",
+        responses={
+            (200, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR, description="Prometheus text exposition format 0.0.4."
+            ),
+            403: OpenApiResponse(
+                s.ErrorSerializer, description="Not from an allowed network, or proxied."
+            ),
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return HttpResponse(monitoring.scrape(), content_type=monitoring.CONTENT_TYPE)

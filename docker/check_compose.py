@@ -10,6 +10,7 @@ checks the resolved files against the promises the README makes:
 - only `web` publishes a port (container port 8000); PostgreSQL and Redis stay internal;
 - the debug override publishes `db` and `redis` on the loopback interface only;
 - every depends_on names a service, and every service reads `.env` only when it exists;
+- web's health check is its readiness probe (docker/healthcheck.py ready);
 - no password, secret or key is written in the file: such values come through *_FILE variables.
 """
 
@@ -84,6 +85,9 @@ def check_base(config: dict) -> list[str]:
     for name in ("db", "redis"):
         if not (services.get(name) or {}).get("healthcheck", {}).get("test"):
             problems.append(f"{name} has no healthcheck")
+    web_check = (services.get("web") or {}).get("healthcheck", {}).get("test") or []
+    if "ready" not in [str(arg) for arg in web_check]:
+        problems.append("web's healthcheck must probe readiness (healthcheck.py ready)")
     return problems
 
 

@@ -64,6 +64,10 @@ case "$ROLE" in
         bootstrap wait-db
         bootstrap migrate
         enqueue_sample_ingestion
+        # Metrics of every gunicorn worker are files here (prometheus-client multiprocess
+        # mode); a fresh start begins from empty files (counters restart, as Prometheus expects).
+        export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus-multiproc}
+        rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
         log "starting gunicorn (config/gunicorn.conf.py) with ${WEB_CONCURRENCY:-2} workers x ${WEB_THREADS:-4} threads on :${PORT:-8000}"
         # Every setting (workers, threads, timeouts, limits) is in config/gunicorn.conf.py,
         # read from the environment; see config/serving.py for what the server does.

@@ -25,14 +25,18 @@ fi
 ok() { printf 'ok    %s\n' "$*"; }
 die() { printf 'FAIL  %s\n' "$*" >&2; exit 1; }
 
-# api METHOD PATH [JSON]: sets STATUS and BODY
+# api METHOD PATH [JSON [HEADER]]: sets STATUS, BODY and REPLAYED (the Idempotent-Replayed
+# header's value, empty when absent)
 api() {
-    local out
+    local out headers
     out=$(mktemp)
-    STATUS=$(curl -sS --noproxy '*' --max-time 30 -o "$out" -w '%{http_code}' -X "$1" \
-        -H 'Content-Type: application/json' ${3:+--data "$3"} "$URL$2") || STATUS=000
+    headers=$(mktemp)
+    STATUS=$(curl -sS --noproxy '*' --max-time 30 -o "$out" -D "$headers" -w '%{http_code}' \
+        -X "$1" -H 'Content-Type: application/json' ${4:+-H "$4"} ${3:+--data "$3"} \
+        "$URL$2") || STATUS=000
     BODY=$(cat "$out")
-    rm -f "$out"
+    REPLAYED=$(tr -d '\r' < "$headers" | sed -n 's/^[Ii]dempotent-[Rr]eplayed: //p')
+    rm -f "$out" "$headers"
 }
 expect() {  # expect STATUS WHAT
     [ "$STATUS" = "$1" ] || die "$2: HTTP $STATUS, expected $1: $BODY"
@@ -57,6 +61,22 @@ code=$(curl -sS --noproxy '*' -o /dev/null -w '%{http_code}' "$URL$asset")
 [ "$code" = 200 ] || die "docs asset $asset: HTTP $code (collectstatic / whitenoise)"
 ok "GET /docs -> 200, its asset $asset served by the service -> 200"
 
+api GET /health/live
+expect 200 "GET /health/live"
+api GET /health/ready
+expect 200 "GET /health/ready"
+ok "GET /health/live -> 200, GET /health/ready -> 200 $BODY"
+
+# /metrics: refused through the published port, served inside the container.
+api GET /metrics
+expect 403 "GET /metrics through the published port"
+metrics=$("${COMPOSE[@]}" exec -T web python -c "import urllib.request as u; print(u.urlopen('http://127.0.0.1:8000/metrics').read().decode())" 2>&1) ||
+    die "GET /metrics inside web: $metrics"
+printf '%s\n' "$metrics" | grep -q '^credit_http_requests_total{endpoint="health-ready",method="GET",status="200"}' ||
+    die "GET /metrics inside web lacks the request counter: $(printf '%s' "$metrics" | head -n 20)"
+printf '%s\n' "$metrics" | grep -q '^credit_database_up 1' || die "/metrics: credit_database_up is not 1"
+ok "GET /metrics -> 403 through the published port, 200 inside web ($(printf '%s\n' "$metrics" | grep -c '^credit_') credit_ samples)"
+
 # Each service's own health check, run now: podman runs compose health checks only on demand
 # (no systemd here) and drops the image's HEALTHCHECK (OCI format), so web's is run by hand.
 if [ -n "${SMOKE_PROJECT:-}" ]; then
@@ -67,8 +87,10 @@ if [ -n "${SMOKE_PROJECT:-}" ]; then
             sleep 3
         done
     done
-    out=$("${COMPOSE[@]}" exec -T web python /app/docker/healthcheck.py 2>&1) ||
-        die "health check of web: $out"
+    out=$("${COMPOSE[@]}" exec -T web python /app/docker/healthcheck.py live 2>&1) ||
+        die "health check of web (live): $out"
+    out=$("${COMPOSE[@]}" exec -T web python /app/docker/healthcheck.py ready 2>&1) ||
+        die "health check of web (ready): $out"
     ok "health checks of db, redis and worker pass; web's: $(printf '%s' "$out" | tail -n1)"
 fi
 
@@ -165,6 +187,7 @@ expect 201 "POST /create-loan"
 loan=$(field "$BODY" 'd["loan_id"]')
 ok "POST /create-loan -> 201 $BODY"
 
+
 api GET "/view-loan/$loan"
 expect 200 "GET /view-loan/$loan"
 [ "$(field "$BODY" 'd["customer"]["id"]')" = "$customer" ] || die "view-loan names another customer: $BODY"
@@ -178,6 +201,22 @@ ok "GET /view-loans/$customer -> 200 $BODY"
 api GET /view-loan/999999999999
 expect 404 "GET /view-loan/<unknown>"
 ok "GET /view-loan/999999999999 -> 404 $BODY"
+
+# A retry with the same Idempotency-Key gets the first answer and books nothing more.
+key="smoke-$phone"
+keyed_request="{\"customer_id\": $customer, \"loan_amount\": 1000, \"interest_rate\": 12.5, \"tenure\": 6}"
+api POST /create-loan "$keyed_request" "Idempotency-Key: $key"
+expect 201 "POST /create-loan with an Idempotency-Key"
+first_keyed=$BODY
+api POST /create-loan "$keyed_request" "Idempotency-Key: $key"
+expect 201 "POST /create-loan retried with its Idempotency-Key"
+[ "$BODY" = "$first_keyed" ] || die "the retry's answer differs: $BODY vs $first_keyed"
+[ "$REPLAYED" = true ] || die "the retry's answer lacks Idempotent-Replayed: true"
+api POST /create-loan "{\"customer_id\": $customer, \"loan_amount\": 2000, \"interest_rate\": 12.5, \"tenure\": 6}" "Idempotency-Key: $key"
+expect 422 "POST /create-loan with a reused Idempotency-Key"
+api GET "/view-loans/$customer"
+[ "$(field "$BODY" 'len(d)')" = 2 ] || die "the keyed requests booked other than one loan: $BODY"
+ok "POST /create-loan with an Idempotency-Key: retry replayed ($(field "$first_keyed" 'd["loan_id"]')), another body -> 422"
 
 # --- 5. optionally, the test suite inside the stack ------------------------------------------
 if [ -n "${RUN_TESTS_IN_STACK:-}" ]; then

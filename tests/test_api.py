@@ -431,6 +431,9 @@ def test_openapi_schema_lists_each_path_once(api):
         "/make-payment/{customer_id}/{loan_id}",
         "/view-statement/{customer_id}/{loan_id}",
         "/health",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core import metrics
 from core.services import credit_score
 from core.services.credit_score import CreditProfile
 from core.services.emi import CENT, monthly_installment
@@ -158,8 +159,12 @@ def require_payable_installment(request: LoanRequest) -> None:
         raise InstallmentRoundsToZero()
 
 
-def check_eligibility(request: LoanRequest) -> Decision:
-    """Decide on a request against the customer's current credit profile (read-only).
+def check_eligibility(
+    request: LoanRequest, *, kind: str = metrics.KIND_CHECK_ELIGIBILITY
+) -> Decision:
+    """Decide on a request against the customer's current credit profile (read-only); the
+    decision is counted under `kind` (check_eligibility, or create_loan for loans.create_loan)
+    once its transaction commits.
 
     An unknown customer is CustomerNotFound; a request no loan can be made of is
     InstallmentRoundsToZero (both endpoints, before anything is written)."""
@@ -167,4 +172,10 @@ def check_eligibility(request: LoanRequest) -> Decision:
     if profile is None:
         raise CustomerNotFound(request.customer_id)
     require_payable_installment(request)
-    return decide(profile, request)
+    decision = decide(profile, request)
+    metrics.record_decision(
+        kind,
+        approved=decision.approved,
+        failed_rules=[reason.rule for reason in decision.reasons],
+    )
+    return decision

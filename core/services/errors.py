@@ -106,3 +106,37 @@ class InstallmentRoundsToZero(InvalidLoanRequest):
             "The monthly installment of this loan would round to 0.00: raise the loan amount, "
             "shorten the tenure or raise the interest rate.",
         )
+
+
+class IdempotencyKeyRequired(ServiceError):
+    code = "idempotency_key_required"
+
+    def __init__(self) -> None:
+        super().__init__("This request changes state: send an Idempotency-Key header.")
+
+
+class IdempotencyKeyInvalid(ServiceError):
+    code = "idempotency_key_invalid"
+
+    def __init__(self) -> None:
+        super().__init__("An Idempotency-Key is 1 to 255 visible ASCII characters.")
+
+
+class IdempotencyKeyReused(ServiceError):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used for a different request (method, path or body); "
+            "use a new key for a new request."
+        )
+
+
+class RequestInProgress(ServiceError):
+    code = "request_in_progress"
+    retry_after_seconds = 1
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed; retry shortly."
+        )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from core import metrics
 from core.dbfunctions import CreditToday, LoanEndDate, LoanRepaymentsLeft
 from core.models import Customer, Loan
 from core.services.eligibility import Decision, LoanRequest, check_eligibility
@@ -42,7 +43,7 @@ def create_loan(request: LoanRequest) -> LoanOutcome:
     """
     with transaction.atomic():
         lock_customer(request.customer_id)
-        decision = check_eligibility(request)
+        decision = check_eligibility(request, kind=metrics.KIND_CREATE_LOAN)
         if not decision.approved:
             return LoanOutcome(decision=decision, loan_id=None)
         loan = Loan.objects.create(

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Least
 
+from core import metrics
 from core.dbfunctions import CreditToday, LoanEndDate, LoanRepaymentsLeft
 from core.models import Customer, Loan, Repayment
 from core.services.emi import settle_installment
@@ -146,6 +147,13 @@ def make_payment(
             changes["is_active"] = False
         if changes:
             Loan.objects.filter(pk=loan_id).update(**changes)
+        metrics.record_payment(
+            metrics.PAYMENT_PAID_OFF
+            if settlement.paid_off
+            else metrics.PAYMENT_ON_TIME
+            if on_time
+            else metrics.PAYMENT_LATE
+        )
     return PaymentResult(
         repayment_id=repayment.repayment_id,
         customer_id=customer_id,
