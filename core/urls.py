@@ -36,4 +36,6 @@ urlpatterns = [
     *_both("view-loan/<id:loan_id>", views.ViewLoanView.as_view(), "view-loan"),
     *_both("view-loans/<id:customer_id>", views.ViewLoansView.as_view(), "view-loans"),
     *_both("health", views.HealthView.as_view(), "health"),
+    *_both("view-decision/<id:decision_id>", views.ViewDecisionView.as_view(), "view-decision"),
+    *_both("credit-score/<id:customer_id>", views.CreditScoreView.as_view(), "credit-score"),
 ]

@@ -17,16 +17,18 @@ from core.models import Customer, Loan
 from core.services.maintenance import current_debt_drift
 
 TRUNCATE_GUARD = "core.Loan:loans_refuse_truncate"
+DECISIONS_GUARD = "core.LoanDecision:loan_decisions_append_only"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _flush_through_truncate_guard():
-    """Transactional tests are cleaned with TRUNCATE, which the loans table refuses to anyone
-    else; the test harness alone passes through django-pgtrigger's ignore mechanism."""
+    """Transactional tests are cleaned with TRUNCATE, which the loans and loan_decisions tables
+    refuse to anyone else; the test harness alone passes through django-pgtrigger's ignore
+    mechanism."""
     original = TransactionTestCase._fixture_teardown
 
     def teardown(self):
-        with pgtrigger.ignore(TRUNCATE_GUARD):
+        with pgtrigger.ignore(TRUNCATE_GUARD, DECISIONS_GUARD):
             original(self)
 
     TransactionTestCase._fixture_teardown = teardown

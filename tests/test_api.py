@@ -421,6 +421,8 @@ def test_openapi_schema_lists_each_path_once(api):
         "/view-loan/{loan_id}",
         "/view-loans/{customer_id}",
         "/health",
+        "/view-decision/{decision_id}",
+        "/credit-score/{customer_id}",
     }
 
 

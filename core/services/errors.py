@@ -30,3 +30,9 @@ class PhoneAlreadyRegistered(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("A customer with this phone number is already registered.")
+
+
+class DecisionNotFound(NotFound):
+    def __init__(self, decision_id: int) -> None:
+        super().__init__(f"Decision {decision_id} does not exist.")
+        self.decision_id = decision_id
