@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.models import Loan
+from core.models import Loan, LoanDecision
 from core.services.maintenance import current_debt_drift
 from tests.conftest import make_customer
 
@@ -58,6 +58,16 @@ def test_credit_limit_holds_under_concurrent_requests(live_server):
     customer.refresh_from_db()
     assert customer.current_debt == Decimal("500000")
     assert current_debt_drift() == 0
+    # Exactly one decision row per request, each the one its answer named, each approved one
+    # naming its loan.
+    rows = LoanDecision.objects.filter(customer=customer, kind="create")
+    assert rows.count() == THREADS
+    assert sorted(b["decision_id"] for _, b in results) == sorted(rows.values_list("pk", flat=True))
+    assert len(set(rows.values_list("request_id", flat=True))) == THREADS
+    assert set(rows.filter(approved=True).values_list("loan_id", flat=True)) == set(
+        Loan.objects.filter(customer=customer).values_list("pk", flat=True)
+    )
+    assert rows.filter(approved=False, loan_id__isnull=True).count() == THREADS - 5
 
 
 def test_affordability_holds_under_concurrent_requests(live_server):
