@@ -466,3 +466,73 @@ def test_openapi_lists_the_new_paths_and_fields(api):
         "features",
         "slab",
     }
+
+
+def test_the_table_every_column_and_every_constraint_are_described():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT obj_description('loan_decisions'::regclass, 'pg_class'),"
+            " array_agg(a.attname) FILTER (WHERE col_description(a.attrelid, a.attnum) IS NULL)"
+            " FROM pg_attribute a WHERE a.attrelid = 'loan_decisions'::regclass"
+            " AND a.attnum > 0 AND NOT a.attisdropped"
+        )
+        table_comment, uncommented = cursor.fetchone()
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'loan_decisions'::regclass"
+        )
+        constraints = {name for (name,) in cursor.fetchall()}
+    assert table_comment and uncommented is None
+    assert {
+        "loan_decisions_pkey",
+        "loan_decisions_customer_id_fkey",
+        "loan_decisions_reasons_array",
+        "loan_decisions_approved_iff_no_reasons",
+        "loan_decisions_loan_iff_approved_create",
+        "loan_decisions_offer_only_on_decline",
+        "loan_decisions_loan_id_unique",
+    } <= constraints
+    assert all(name.startswith("loan_decisions_") for name in constraints)
+
+
+@pytest.mark.parametrize(
+    ("change", "constraint"),
+    [
+        ({"approved": True}, "loan_decisions_approved_iff_no_reasons"),
+        ({"reasons": {"rule": "x"}}, "loan_decisions_reasons_array"),
+        ({"loan_id": 1}, "loan_decisions_loan_iff_approved_create"),
+        ({"offer_interest_rate": Decimal("99")}, "loan_decisions_offer_only_on_decline"),
+        ({"offer_tenure": 700, "offer_tenure_monthly_installment": 1},
+         "loan_decisions_offer_tenure_valid"),
+        ({"offer_loan_amount": Decimal("600000")}, "loan_decisions_offer_amount_valid"),
+        ({"credit_score": 101}, "loan_decisions_credit_score_range"),
+        ({"policy_version": " "}, "loan_decisions_policy_version_not_blank"),
+    ],
+)  # fmt: skip
+def test_inconsistent_rows_are_refused(api, change, constraint):
+    customer = make_customer(monthly_salary=Decimal("10000"))
+    post(api, "/check-eligibility", body_for(customer))  # declined with an offer
+    row = LoanDecision.objects.get()
+    fields = {f.attname: getattr(row, f.attname) for f in LoanDecision._meta.concrete_fields}
+    fields.pop("decision_id")
+    with pytest.raises(DatabaseError, match=constraint), transaction.atomic():
+        LoanDecision.objects.create(**{**fields, **change})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_rows_commit_asynchronously_and_creates_never_do(api):
+    from django.test.utils import CaptureQueriesContext
+
+    def asynchronous(queries) -> bool:
+        return any("synchronous_commit = off" in q["sql"] for q in queries)
+
+    customer = make_customer()
+    with CaptureQueriesContext(connection) as check:
+        post(api, "/check-eligibility", body_for(customer))
+    with CaptureQueriesContext(connection) as create:
+        post(api, "/create-loan", body_for(customer))
+    assert asynchronous(check.captured_queries)
+    assert not asynchronous(create.captured_queries)
+    assert LoanDecision.objects.count() == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # SET LOCAL: the session keeps its setting
