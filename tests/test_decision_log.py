@@ -224,15 +224,17 @@ def test_a_failed_decision_write_rolls_the_loan_back(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_create_that_rolls_back_at_commit_leaves_no_decision():
+@pytest.mark.parametrize("table", ["loans", "loan_decisions"])
+def test_a_create_that_rolls_back_at_commit_leaves_no_decision(table):
     customer = make_customer()
-    # A deferred constraint trigger on loans that fails the create's COMMIT, after both rows
-    # were written: a rolled-back create must leave neither.
+    # A deferred constraint trigger that fails the create's COMMIT, after both rows were
+    # written (on either table, so that neither row may commit apart from the other): a
+    # rolled-back create must leave neither.
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE FUNCTION test_fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS"
             " $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$;"
-            " CREATE CONSTRAINT TRIGGER test_fail_at_commit AFTER INSERT ON loans"
+            f" CREATE CONSTRAINT TRIGGER test_fail_at_commit AFTER INSERT ON {table}"
             " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_at_commit();"
         )
     try:
@@ -244,7 +246,7 @@ def test_a_create_that_rolls_back_at_commit_leaves_no_decision():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(
-                "DROP TRIGGER test_fail_at_commit ON loans; DROP FUNCTION test_fail_at_commit();"
+                f"DROP TRIGGER test_fail_at_commit ON {table}; DROP FUNCTION test_fail_at_commit();"
             )
 
 
