@@ -212,13 +212,11 @@ def test_malformed_and_non_json_bodies_write_nothing(api):
 
 def test_a_failed_decision_write_rolls_the_loan_back(monkeypatch):
     customer = make_customer()
-
-    def fail(**fields):
-        raise DatabaseError("disk full")
-
-    monkeypatch.setattr(LoanDecision.objects, "create", fail)
+    # A blank policy version: the database refuses the decision row (a named CHECK), after
+    # the loan was inserted.
+    monkeypatch.setattr(decisions, "POLICY_VERSION", " ")
     request = LoanRequest(customer.pk, Decimal("100000"), Decimal("12"), 12)
-    with pytest.raises(DatabaseError):
+    with pytest.raises(DatabaseError, match="loan_decisions_policy_version_not_blank"):
         loans.create_loan(request)
     assert Loan.objects.count() == 0
 

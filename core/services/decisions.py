@@ -9,6 +9,7 @@ Both are plain functions: a caller may run them inside an outer transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import pgtrigger
@@ -87,46 +88,61 @@ def record(
     loan_id: int | None = None,
     request_id: str | None = None,
     api_key_name: str | None = None,
+    asynchronous_commit: bool = False,
 ) -> DecisionOutcome:
-    """Append the decision's row (in the caller's transaction, if any) and return the answer."""
+    """Append the decision's row (in the caller's transaction, if any) and return the answer.
+
+    One statement, one round trip. With asynchronous_commit (only outside any transaction) the
+    insert is its own transaction and commits without waiting for the WAL flush.
+    """
     report, decision, offer = evaluation.report, evaluation.decision, evaluation.offer.offer
     amount, _, amount_emi = _option_columns(offer.largest_amount if offer else None)
     _, tenure, tenure_emi = _option_columns(offer.shortest_tenure if offer else None)
     message = evaluation.message
-    row = LoanDecision.objects.create(
-        kind=kind,
-        customer_id=decision.customer_id,
-        loan_amount=decision.loan_amount,
-        interest_rate=decision.interest_rate,
-        tenure=decision.tenure,
-        credit_score=decision.credit_score,
-        repayment_points=report.components.repayment_points,
-        history_points=report.components.history_points,
-        activity_points=report.components.activity_points,
-        volume_points=report.components.volume_points,
-        slab=slab_for(decision.credit_score).label,
-        corrected_interest_rate=decision.corrected_interest_rate,
-        monthly_installment=decision.monthly_installment,
-        current_emis=report.features.current_emis,
-        monthly_salary=report.features.monthly_salary,
-        current_debt=report.features.current_debt,
-        approved_limit=report.features.approved_limit,
-        approved=decision.approved,
-        reasons=[{"rule": r.rule, "message": r.message} for r in decision.reasons],
-        message=message,
-        offer_interest_rate=offer.interest_rate if offer else None,
-        offer_loan_amount=amount,
-        offer_monthly_installment=amount_emi,
-        offer_tenure=tenure,
-        offer_tenure_monthly_installment=tenure_emi,
-        loan_id=loan_id,
-        request_id=request_id,
-        api_key_name=api_key_name,
-        policy_version=POLICY_VERSION,
-    )
+    params = {
+        "kind": str(kind),
+        "customer_id": decision.customer_id,
+        "loan_amount": decision.loan_amount,
+        "interest_rate": decision.interest_rate,
+        "tenure": decision.tenure,
+        "credit_score": decision.credit_score,
+        "repayment_points": report.components.repayment_points,
+        "history_points": report.components.history_points,
+        "activity_points": report.components.activity_points,
+        "volume_points": report.components.volume_points,
+        "slab": slab_for(decision.credit_score).label,
+        "corrected_interest_rate": decision.corrected_interest_rate,
+        "monthly_installment": decision.monthly_installment,
+        "current_emis": report.features.current_emis,
+        "monthly_salary": report.features.monthly_salary,
+        "current_debt": report.features.current_debt,
+        "approved_limit": report.features.approved_limit,
+        "approved": decision.approved,
+        "reasons": json.dumps([{"rule": r.rule, "message": r.message} for r in decision.reasons]),
+        "message": message,
+        "offer_interest_rate": offer.interest_rate if offer else None,
+        "offer_loan_amount": amount,
+        "offer_monthly_installment": amount_emi,
+        "offer_tenure": tenure,
+        "offer_tenure_monthly_installment": tenure_emi,
+        "loan_id": loan_id,
+        "request_id": request_id,
+        "api_key_name": api_key_name,
+        "policy_version": POLICY_VERSION,
+    }
+    sql = read_sql("sql/queries/insert_decision.sql")
+    if asynchronous_commit:
+        if connection.in_atomic_block:
+            raise ValueError("an asynchronous commit needs the insert to be its own transaction")
+        # Two statements in one query string run as one implicit transaction: SET LOCAL
+        # applies to it alone.
+        sql = read_sql("sql/queries/asynchronous_commit.sql") + sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        decision_id, decided_at = cursor.fetchone()
     return DecisionOutcome(
-        decision_id=row.decision_id,
-        decided_at=row.decided_at,
+        decision_id=decision_id,
+        decided_at=decided_at,
         kind=kind,
         decision=decision,
         offer=offer,
@@ -146,12 +162,13 @@ def check_eligibility(
     caller's transaction the row simply commits with it.
     """
     evaluation = evaluate(request)
-    caller = {"request_id": request_id, "api_key_name": api_key_name}
-    if connection.in_atomic_block:
-        return record(DecisionKind.CHECK, evaluation, **caller)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(read_sql("sql/queries/asynchronous_commit.sql"))
-        return record(DecisionKind.CHECK, evaluation, **caller)
+    return record(
+        DecisionKind.CHECK,
+        evaluation,
+        request_id=request_id,
+        api_key_name=api_key_name,
+        asynchronous_commit=not connection.in_atomic_block,
+    )
 
 
 # --- reading the log back ----------------------------------------------------------------------
