@@ -23,7 +23,6 @@ from core.services.eligibility import (
     POLICY_VERSION,
     Decision,
     LoanRequest,
-    Reason,
     decide,
     slab_for,
 )
@@ -190,10 +189,6 @@ def stored_offer(row: LoanDecision) -> CounterOffer | None:
             row.offer_tenure_monthly_installment,
         )  # fmt: skip
     return CounterOffer(row.offer_interest_rate, largest, shortest)
-
-
-def stored_reasons(row: LoanDecision) -> tuple[Reason, ...]:
-    return tuple(Reason(item["rule"], item["message"]) for item in row.reasons)
 
 
 def get_decision(decision_id: int) -> LoanDecision:
