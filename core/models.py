@@ -8,6 +8,7 @@ database guards its invariants whoever writes to it.
 from __future__ import annotations
 
 import pgtrigger
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
@@ -395,7 +396,7 @@ class CustomerCreditFeatures(models.Model):
 
 
 class CustomerCreditScore(models.Model):
-    """Read-only: the `customer_credit_scores` view (sql/customer_credit_scores_v1.sql)."""
+    """Read-only: the `customer_credit_scores` view (sql/customer_credit_scores_v2.sql)."""
 
     features = models.OneToOneField(
         CustomerCreditFeatures,
@@ -409,6 +410,7 @@ class CustomerCreditScore(models.Model):
     activity_points = models.DecimalField(max_digits=30, decimal_places=20)
     volume_points = models.DecimalField(max_digits=30, decimal_places=20)
     credit_score = models.IntegerField()
+    over_limit = models.BooleanField()
 
     class Meta:
         managed = False
@@ -580,3 +582,245 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotency key {self.key!r} ({self.scope})"
+
+
+POINTS = {"max_digits": 30, "decimal_places": 20}
+INSTALLMENT = {"max_digits": 20, "decimal_places": 2}
+
+
+class DecisionKind(models.TextChoices):
+    CHECK = "check"
+    CREATE = "create"
+
+
+class LoanDecision(models.Model):
+    """The decision log: one row per answered check-eligibility and create-loan request.
+
+    Append-only: the database refuses UPDATE, DELETE and TRUNCATE (trigger
+    loan_decisions_append_only); `manage.py prune_decisions` is the one way rows leave. The
+    foreign key to customers (ON DELETE RESTRICT, not deferred) and the jsonb shape check of
+    `reasons` are created by migrations_sql.
+    """
+
+    Kind = DecisionKind
+
+    decision_id = models.BigAutoField(primary_key=True, db_comment="Decision number (identity).")
+    kind = models.CharField(
+        max_length=6,
+        choices=DecisionKind.choices,
+        db_comment="check (POST /check-eligibility) or create (POST /create-loan).",
+    )
+    decided_at = models.DateTimeField(
+        db_default=models.Func(function="statement_timestamp", output_field=models.DateTimeField()),
+        db_comment="When the decision was made: the time of the statement that wrote it.",
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="decisions",
+        db_comment="The customer asked about (customers.customer_id).",
+    )
+    loan_amount = models.DecimalField(**MONEY, db_comment="Requested principal, > 0.")
+    interest_rate = models.DecimalField(
+        **RATE, db_comment="Requested annual interest rate in percent, 0-100."
+    )
+    tenure = models.SmallIntegerField(db_comment="Requested number of monthly installments.")
+    credit_score = models.SmallIntegerField(
+        db_comment="The customer's credit score (customer_credit_scores) when decided, 0-100."
+    )
+    repayment_points = models.DecimalField(
+        **POINTS, db_comment="Repayment component of the score as the view computed it."
+    )
+    history_points = models.DecimalField(
+        **POINTS, db_comment="History component of the score as the view computed it."
+    )
+    activity_points = models.DecimalField(
+        **POINTS, db_comment="Activity component of the score as the view computed it."
+    )
+    volume_points = models.DecimalField(
+        **POINTS, db_comment="Volume component of the score as the view computed it."
+    )
+    slab = models.CharField(
+        max_length=20, db_comment="Label of the score slab that applied (e.g. '30-50')."
+    )
+    corrected_interest_rate = models.DecimalField(
+        **RATE,
+        db_comment="The rate decided on: the requested one, or the slab minimum when below it.",
+    )
+    monthly_installment = models.DecimalField(
+        **INSTALLMENT, db_comment="EMI of the requested loan at corrected_interest_rate."
+    )
+    current_emis = models.DecimalField(
+        **INSTALLMENT, db_comment="Sum of the EMIs of the customer's active loans when decided."
+    )
+    monthly_salary = models.DecimalField(
+        **MONEY, db_comment="The customer's monthly salary when decided."
+    )
+    current_debt = models.DecimalField(
+        **MONEY, db_comment="The customer's current debt when decided."
+    )
+    approved_limit = models.DecimalField(
+        **MONEY, db_comment="The customer's approved limit when decided."
+    )
+    approved = models.BooleanField(db_comment="True when every rule passed.")
+    reasons = models.JSONField(
+        db_comment="The failed rules as the API answered them: [{rule, message}]; [] if approved."
+    )
+    message = models.TextField(db_comment="The sentence the API answered (with the offer's).")
+    offer_interest_rate = models.DecimalField(
+        **RATE,
+        null=True,
+        blank=True,
+        db_comment="Rate of the counter-offer (corrected_interest_rate); null without an offer.",
+    )
+    offer_loan_amount = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        db_comment="Counter-offer: the largest amount approved at the requested tenure.",
+    )
+    offer_monthly_installment = models.DecimalField(
+        **INSTALLMENT,
+        null=True,
+        blank=True,
+        db_comment="EMI of offer_loan_amount over the requested tenure at offer_interest_rate.",
+    )
+    offer_tenure = models.SmallIntegerField(
+        null=True,
+        blank=True,
+        db_comment="Counter-offer: the shortest tenure (<= 600) approving the requested amount.",
+    )
+    offer_tenure_monthly_installment = models.DecimalField(
+        **INSTALLMENT,
+        null=True,
+        blank=True,
+        db_comment="EMI of the requested amount over offer_tenure at offer_interest_rate.",
+    )
+    loan_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        db_comment="The loan an approved create made (loans.loan_id); null otherwise.",
+    )
+    # Null, not "": no HTTP request (a service called directly) / API keys not required.
+    request_id = models.CharField(  # noqa: DJ001
+        max_length=64,
+        null=True,
+        blank=True,
+        db_comment="The HTTP request id (X-Request-ID) that asked; operational data.",
+    )
+    api_key_name = models.CharField(  # noqa: DJ001
+        max_length=50,
+        null=True,
+        blank=True,
+        db_comment="Name of the API key that asked, when keys are required; operational data.",
+    )
+    policy_version = models.CharField(
+        max_length=64,
+        db_comment="The rule set that decided (score view version, slabs, EMI share of salary).",
+    )
+
+    class Meta:
+        db_table = "loan_decisions"
+        db_table_comment = (
+            "Decision log, append-only: every answered check-eligibility and create-loan request"
+            " with the numbers that decided it."
+        )
+        ordering = ["decision_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DecisionKind.values), name="loan_decisions_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(loan_amount__gt=0), name="loan_decisions_loan_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(interest_rate__gte=0, interest_rate__lte=100)
+                & Q(corrected_interest_rate__gte=F("interest_rate"))
+                & Q(corrected_interest_rate__lte=100),
+                name="loan_decisions_rates_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(tenure__gte=1, tenure__lte=MAX_TENURE_MONTHS),
+                name="loan_decisions_tenure_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_score__gte=0, credit_score__lte=100),
+                name="loan_decisions_credit_score_range",
+            ),
+            # Approved exactly when no rule failed.
+            models.CheckConstraint(
+                condition=Q(approved=True, reasons=[]) | Q(approved=False) & ~Q(reasons=[]),
+                name="loan_decisions_approved_iff_no_reasons",
+            ),
+            # A loan exactly for an approved create.
+            models.CheckConstraint(
+                condition=Q(kind=DecisionKind.CREATE, approved=True, loan_id__isnull=False)
+                | ~Q(kind=DecisionKind.CREATE, approved=True) & Q(loan_id__isnull=True),
+                name="loan_decisions_loan_iff_approved_create",
+            ),
+            models.UniqueConstraint(fields=["loan_id"], name="loan_decisions_loan_id_unique"),
+            # An offer only on a decline, at one rate; each part with its installment.
+            models.CheckConstraint(
+                condition=Q(offer_interest_rate__isnull=True)
+                | Q(approved=False, offer_interest_rate=F("corrected_interest_rate")),
+                name="loan_decisions_offer_only_on_decline",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    offer_loan_amount__isnull=True,
+                    offer_monthly_installment__isnull=True,
+                )
+                | Q(
+                    offer_interest_rate__isnull=False,
+                    offer_loan_amount__gt=0,
+                    offer_loan_amount__lt=F("loan_amount"),
+                    offer_monthly_installment__gt=0,
+                ),
+                name="loan_decisions_offer_amount_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    offer_tenure__isnull=True,
+                    offer_tenure_monthly_installment__isnull=True,
+                )
+                | Q(
+                    offer_interest_rate__isnull=False,
+                    offer_tenure__gt=F("tenure"),
+                    offer_tenure__lte=MAX_TENURE_MONTHS,
+                    offer_tenure_monthly_installment__gt=0,
+                ),
+                name="loan_decisions_offer_tenure_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(offer_interest_rate__isnull=True)
+                | Q(offer_loan_amount__isnull=False)
+                | Q(offer_tenure__isnull=False),
+                name="loan_decisions_offer_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=~Q(policy_version__regex=r"^\s*$"),
+                name="loan_decisions_policy_version_not_blank",
+            ),
+        ]
+        indexes = [
+            # The latest decision of a customer (customer_latest_decision) and the foreign key.
+            models.Index(fields=["customer", "decision_id"], name="loan_decisions_customer_idx"),
+            # Day ranges (decision_outcomes_daily, prune_decisions): rows arrive in time order,
+            # so a BRIN index is a few pages and costs the inserts next to nothing.
+            BrinIndex(fields=["decided_at"], name="loan_decisions_decided_at_brin"),
+        ]
+        triggers = [
+            # Statement level: refused even when no row matches, and for TRUNCATE too.
+            pgtrigger.Trigger(
+                name="loan_decisions_append_only",
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update | pgtrigger.Delete | pgtrigger.Truncate,
+                func=_trigger_body("loan_decisions_append_only"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Decision #{self.decision_id} ({self.kind}) for customer #{self.customer_id}"

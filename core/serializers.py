@@ -14,9 +14,10 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN
+from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN, DecisionKind
 from core.renderers import RawJSON
 from core.services.customers import MAX_MONTHLY_INCOME, NewCustomer
+from core.services.decisions import stored_offer
 from core.services.eligibility import LoanRequest
 from core.services.repayments import STATUSES
 
@@ -213,29 +214,64 @@ class ReasonSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class EligibilityResponseSerializer(serializers.Serializer):
-    customer_id = serializers.IntegerField()
-    approval = serializers.BooleanField(source="approved")
+class OfferOptionSerializer(serializers.Serializer):
+    """A request approved as it stands: send loan_amount, interest_rate and tenure back."""
+
+    loan_amount = money_field()
     interest_rate = rate_field()
-    corrected_interest_rate = rate_field()
     tenure = serializers.IntegerField()
     monthly_installment = NumberField(max_digits=20, decimal_places=2)
-    credit_score = serializers.IntegerField()
+
+
+class OfferSerializer(serializers.Serializer):
+    """Counter-offer on a decline for affordability or the credit limit, at the corrected
+    rate: the largest amount (whole 1,000s) at the requested tenure, and the shortest tenure
+    for the requested amount; either may be null."""
+
+    interest_rate = rate_field()
+    largest_amount = OfferOptionSerializer(allow_null=True)
+    shortest_tenure = OfferOptionSerializer(allow_null=True)
+
+
+_OFFER_HELP = (
+    "Counter-offer (declines for affordability or the credit limit when the slab lends); "
+    "null otherwise, or when nothing would pass (the message says why)."
+)
+
+
+class EligibilityResponseSerializer(serializers.Serializer):
+    decision_id = serializers.IntegerField(
+        help_text="The stored decision: GET /view-decision/{id}."
+    )
+    customer_id = serializers.IntegerField(source="decision.customer_id")
+    approval = serializers.BooleanField(source="decision.approved")
+    interest_rate = rate_field(source="decision.interest_rate")
+    corrected_interest_rate = rate_field(source="decision.corrected_interest_rate")
+    tenure = serializers.IntegerField(source="decision.tenure")
+    monthly_installment = NumberField(
+        max_digits=20, decimal_places=2, source="decision.monthly_installment"
+    )
+    credit_score = serializers.IntegerField(source="decision.credit_score")
     message = serializers.CharField()
-    reasons = ReasonSerializer(many=True)
+    reasons = ReasonSerializer(many=True, source="decision.reasons")
+    offer = OfferSerializer(allow_null=True, help_text=_OFFER_HELP)
 
 
 class CreateLoanResponseSerializer(serializers.Serializer):
     loan_id = serializers.IntegerField(allow_null=True)
     customer_id = serializers.IntegerField(source="decision.customer_id")
     loan_approved = serializers.BooleanField(source="decision.approved")
-    message = serializers.CharField(source="decision.message")
+    message = serializers.CharField()
     monthly_installment = NumberField(
         max_digits=20, decimal_places=2, source="decision.monthly_installment"
     )
     interest_rate = rate_field(source="decision.corrected_interest_rate")
     credit_score = serializers.IntegerField(source="decision.credit_score")
     reasons = ReasonSerializer(many=True, source="decision.reasons")
+    decision_id = serializers.IntegerField(
+        help_text="The stored decision: GET /view-decision/{id}."
+    )
+    offer = OfferSerializer(allow_null=True, help_text=_OFFER_HELP)
 
 
 class LoanCustomerSerializer(serializers.Serializer):
@@ -314,6 +350,89 @@ class StatementSerializer(serializers.Serializer):
     payoff_amount = money_field()
     loan_closed = serializers.BooleanField()
     installments = StatementLinesField(source="installments_json")
+
+
+def points_field(**kwargs) -> serializers.DecimalField:
+    """A score component or ratio as the view computed it (up to 20 decimals), a JSON number."""
+    return serializers.DecimalField(
+        max_digits=30, decimal_places=20, coerce_to_string=False, **kwargs
+    )
+
+
+class StoredDecisionSerializer(serializers.Serializer):
+    """A row of the decision log (loan_decisions) as stored."""
+
+    decision_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=DecisionKind.values)
+    decided_at = serializers.DateTimeField()
+    customer_id = serializers.IntegerField()
+    loan_amount = money_field()
+    interest_rate = rate_field()
+    tenure = serializers.IntegerField()
+    credit_score = serializers.IntegerField()
+    repayment_points = points_field()
+    history_points = points_field()
+    activity_points = points_field()
+    volume_points = points_field()
+    slab = serializers.CharField()
+    corrected_interest_rate = rate_field()
+    monthly_installment = NumberField(max_digits=20, decimal_places=2)
+    current_emis = NumberField(max_digits=20, decimal_places=2)
+    monthly_salary = money_field()
+    current_debt = money_field()
+    approved_limit = money_field()
+    approved = serializers.BooleanField()
+    reasons = ReasonSerializer(many=True)
+    message = serializers.CharField()
+    offer = serializers.SerializerMethodField()
+    loan_id = serializers.IntegerField(allow_null=True)
+    request_id = serializers.CharField(allow_null=True)
+    api_key_name = serializers.CharField(allow_null=True)
+    policy_version = serializers.CharField()
+
+    @extend_schema_field(OfferSerializer(allow_null=True))
+    def get_offer(self, row) -> dict | None:
+        offer = stored_offer(row)
+        return None if offer is None else OfferSerializer(offer).data
+
+
+class ScoreComponentsSerializer(serializers.Serializer):
+    repayment_points = points_field()
+    history_points = points_field()
+    activity_points = points_field()
+    volume_points = points_field()
+
+
+class CreditFeaturesSerializer(serializers.Serializer):
+    loans_taken = serializers.IntegerField()
+    loans_active = serializers.IntegerField()
+    emis_due = serializers.IntegerField()
+    emis_paid_on_time = serializers.IntegerField()
+    on_time_ratio = points_field(allow_null=True)
+    loans_this_year = serializers.IntegerField()
+    approved_volume = NumberField(max_digits=20, decimal_places=2)
+    current_debt = money_field()
+    current_emis = NumberField(max_digits=20, decimal_places=2)
+    approved_limit = money_field()
+    monthly_salary = money_field()
+
+
+class SlabSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    min_score = serializers.IntegerField()
+    min_rate = rate_field(allow_null=True, help_text="Lowest rate lent at; null: no loans.")
+
+
+class CreditScoreSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField(source="report.customer_id")
+    credit_score = serializers.IntegerField(source="report.credit_score")
+    over_limit = serializers.BooleanField(
+        source="report.over_limit",
+        help_text="True when current debt exceeds the approved limit, which sets the score to 0.",
+    )
+    components = ScoreComponentsSerializer(source="report.components")
+    features = CreditFeaturesSerializer(source="report.features")
+    slab = SlabSerializer()
 
 
 DEPENDENCY_STATES = ("ok", "down")

@@ -49,4 +49,6 @@ urlpatterns = [
     *_both("health/live", views.LiveView.as_view(), "health-live"),
     *_both("health/ready", views.ReadyView.as_view(), "health-ready"),
     *_both("metrics", views.MetricsView.as_view(), "metrics"),
+    *_both("view-decision/<id:decision_id>", views.ViewDecisionView.as_view(), "view-decision"),
+    *_both("credit-score/<id:customer_id>", views.CreditScoreView.as_view(), "credit-score"),
 ]

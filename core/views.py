@@ -14,7 +14,15 @@ from core import serializers as s
 from core.idempotency import idempotent
 from core.permissions import MetricsScraper
 from core.renderers import SplicingJSONRenderer
-from core.services import customers, eligibility, health, loans, monitoring, repayments
+from core.services import (
+    customers,
+    decisions,
+    eligibility,
+    health,
+    loans,
+    monitoring,
+    repayments,
+)
 
 _ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid or malformed input."),
@@ -27,6 +35,15 @@ _NOT_FOUND = {404: OpenApiResponse(s.ErrorSerializer, description="Unknown id.")
 
 def _id_parameter(name: str) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.INT64, OpenApiParameter.PATH)
+
+
+def _caller(request: Request) -> dict:
+    """Who asked, for the decision log: the request id (core.middleware) and, when API keys are
+    required, the verified key's name (core.permissions)."""
+    return {
+        "request_id": getattr(request, "request_id", None),
+        "api_key_name": getattr(request, "api_key_name", None),
+    }
 
 
 def _parse(serializer_class, request: Request):
@@ -60,8 +77,8 @@ class CheckEligibilityView(APIView):
     )
     def post(self, request: Request) -> Response:
         loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
-        decision = eligibility.check_eligibility(loan_request)
-        return Response(s.EligibilityResponseSerializer(decision).data)
+        outcome = decisions.check_eligibility(loan_request, **_caller(request))
+        return Response(s.EligibilityResponseSerializer(outcome).data)
 
 
 class CreateLoanView(APIView):
@@ -78,7 +95,7 @@ class CreateLoanView(APIView):
     @idempotent
     def post(self, request: Request) -> Response:
         loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
-        outcome = loans.create_loan(loan_request)
+        outcome = loans.create_loan(loan_request, **_caller(request))
         status = 201 if outcome.loan_id is not None else 200
         return Response(s.CreateLoanResponseSerializer(outcome).data, status=status)
 
@@ -140,6 +157,26 @@ class ViewStatementView(APIView):
     def get(self, request: Request, customer_id: int, loan_id: int) -> Response:
         statement = repayments.get_statement(customer_id, loan_id)
         return Response(s.StatementSerializer(statement).data)
+
+
+class ViewDecisionView(APIView):
+    @extend_schema(
+        operation_id="view_decision",
+        parameters=[_id_parameter("decision_id")],
+        responses={200: s.StoredDecisionSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
+    )
+    def get(self, request: Request, decision_id: int) -> Response:
+        return Response(s.StoredDecisionSerializer(decisions.get_decision(decision_id)).data)
+
+
+class CreditScoreView(APIView):
+    @extend_schema(
+        operation_id="credit_score",
+        parameters=[_id_parameter("customer_id")],
+        responses={200: s.CreditScoreSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
+    )
+    def get(self, request: Request, customer_id: int) -> Response:
+        return Response(s.CreditScoreSerializer(eligibility.explain_score(customer_id)).data)
 
 
 class HealthView(APIView):

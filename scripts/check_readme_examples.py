@@ -19,8 +19,8 @@ use $CUSTOMER set by an earlier one). The only change made to a command is that
 
 Before comparing, the expected and the actual answers are masked alike (see `mask`):
   - ids the stack hands out: the value of every JSON field named customer_id, loan_id,
-    decision_id, id or request_id becomes <id> (null stays null, so a declined loan's
-    "loan_id":null is still checked);
+    decision_id, repayment_id, id or request_id becomes <id> (null stays null, so a declined
+    loan's "loan_id":null is still checked);
   - dates and timestamps (2025-06-15, 2025-06-15T10:30:00Z, ...) anywhere become <date>;
   - the value of an X-Request-ID header line becomes <id>.
 Nothing else is masked: spacing, key order, amounts and messages must match exactly.
@@ -51,7 +51,7 @@ _CURL = re.compile(r"^\$ curl\b")
 _LOCALHOST = re.compile(r"(?:https?://)?localhost:8000")
 
 _ID_FIELD = re.compile(
-    r'("(?:customer_id|loan_id|decision_id|id|request_id)"\s*:\s*)(-?\d+|"(?:[^"\\]|\\.)*")'
+    r'("(?:customer_id|loan_id|decision_id|repayment_id|id|request_id)"\s*:\s*)(-?\d+|"(?:[^"\\]|\\.)*")'
 )
 _DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"

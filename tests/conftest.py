@@ -16,14 +16,18 @@ from rest_framework.test import APIClient
 from core.models import Customer, Loan
 from core.services.maintenance import current_debt_drift
 
-TRUNCATE_GUARDS = ("core.Loan:loans_refuse_truncate", "core.Repayment:repayments_refuse_truncate")
+TRUNCATE_GUARDS = (
+    "core.Loan:loans_refuse_truncate",
+    "core.Repayment:repayments_refuse_truncate",
+    "core.LoanDecision:loan_decisions_append_only",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _flush_through_truncate_guard():
-    """Transactional tests are cleaned with TRUNCATE, which the loans and repayments tables
-    refuse to anyone else; the test harness alone passes through django-pgtrigger's ignore
-    mechanism."""
+    """Transactional tests are cleaned with TRUNCATE, which the loans, repayments and
+    loan_decisions tables refuse to anyone else; the test harness alone passes through
+    django-pgtrigger's ignore mechanism."""
     original = TransactionTestCase._fixture_teardown
 
     def teardown(self):

@@ -434,6 +434,8 @@ def test_openapi_schema_lists_each_path_once(api):
         "/health/live",
         "/health/ready",
         "/metrics",
+        "/view-decision/{decision_id}",
+        "/credit-score/{customer_id}",
     }
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from core.models import Loan, Repayment
+from core.models import Loan, LoanDecision, Repayment
 from core.services.emi import amortization_schedule, monthly_installment
 from core.services.maintenance import current_debt_drift
 from tests.conftest import connect_separately, make_customer, make_loan
@@ -64,6 +64,16 @@ def test_credit_limit_holds_under_concurrent_requests(live_server):
     customer.refresh_from_db()
     assert customer.current_debt == Decimal("500000")
     assert current_debt_drift() == 0
+    # Exactly one decision row per request, each the one its answer named, each approved one
+    # naming its loan.
+    rows = LoanDecision.objects.filter(customer=customer, kind="create")
+    assert rows.count() == THREADS
+    assert sorted(b["decision_id"] for _, b in results) == sorted(rows.values_list("pk", flat=True))
+    assert len(set(rows.values_list("request_id", flat=True))) == THREADS
+    assert set(rows.filter(approved=True).values_list("loan_id", flat=True)) == set(
+        Loan.objects.filter(customer=customer).values_list("pk", flat=True)
+    )
+    assert rows.filter(approved=False, loan_id__isnull=True).count() == THREADS - 5
 
 
 def test_affordability_holds_under_concurrent_requests(live_server):

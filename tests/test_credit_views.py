@@ -230,9 +230,10 @@ def test_every_view_and_column_is_commented():
             """SELECT c.relname, a.attname, obj_description(c.oid, 'pg_class'),
                       col_description(c.oid, a.attnum)
                  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-                WHERE c.relname IN ('customer_credit_features', 'customer_credit_scores')
+                WHERE c.relname IN ('customer_credit_features', 'customer_credit_scores',
+                                    'decision_outcomes_daily', 'customer_latest_decision')
                   AND a.attnum > 0"""
         )
         rows = cursor.fetchall()
-    assert len(rows) == 12 + 6
+    assert len(rows) == 12 + 7 + 13 + 17
     assert all(view_comment and column_comment for _, _, view_comment, column_comment in rows)

@@ -1,6 +1,6 @@
 """Reads a customer's credit facts and score from the SQL views.
 
-The formula lives only in sql/customer_credit_scores_v1.sql; this module never recomputes it.
+The formula lives only in sql/customer_credit_scores_v2.sql; this module never recomputes it.
 """
 
 from __future__ import annotations
@@ -23,26 +23,78 @@ class CreditProfile:
     monthly_salary: Decimal
 
 
-def get_credit_profile(customer_id: int) -> CreditProfile | None:
-    """The customer's profile, or None when the customer does not exist (one query)."""
+@dataclass(frozen=True)
+class CreditFeatures:
+    """The facts of customer_credit_features the score is made of."""
+
+    loans_taken: int
+    loans_active: int
+    emis_due: int
+    emis_paid_on_time: int
+    on_time_ratio: Decimal | None
+    loans_this_year: int
+    approved_volume: Decimal
+    current_debt: Decimal
+    current_emis: Decimal
+    approved_limit: Decimal
+    monthly_salary: Decimal
+
+
+@dataclass(frozen=True)
+class ScoreComponents:
+    """The four points of customer_credit_scores, as the view computed them."""
+
+    repayment_points: Decimal
+    history_points: Decimal
+    activity_points: Decimal
+    volume_points: Decimal
+
+
+@dataclass(frozen=True)
+class CreditReport:
+    """Everything both views say about one customer: the score, its parts and its inputs."""
+
+    customer_id: int
+    credit_score: int
+    over_limit: bool
+    components: ScoreComponents
+    features: CreditFeatures
+
+    @property
+    def profile(self) -> CreditProfile:
+        return CreditProfile(
+            customer_id=self.customer_id,
+            credit_score=self.credit_score,
+            current_debt=self.features.current_debt,
+            current_emis=self.features.current_emis,
+            approved_limit=self.features.approved_limit,
+            monthly_salary=self.features.monthly_salary,
+        )
+
+
+_FEATURES = tuple(CreditFeatures.__dataclass_fields__)
+_COMPONENTS = tuple(ScoreComponents.__dataclass_fields__)
+
+
+def get_credit_report(customer_id: int) -> CreditReport | None:
+    """The customer's report, or None when the customer does not exist (one query)."""
     row = (
         CustomerCreditScore.objects.filter(pk=customer_id)
-        .values(
-            "credit_score",
-            "features__current_debt",
-            "features__current_emis",
-            "features__approved_limit",
-            "features__monthly_salary",
-        )
+        .values("credit_score", "over_limit", *_COMPONENTS, *(f"features__{f}" for f in _FEATURES))
         .first()
     )
     if row is None:
         return None
-    return CreditProfile(
+    return CreditReport(
         customer_id=customer_id,
         credit_score=row["credit_score"],
-        current_debt=row["features__current_debt"],
-        current_emis=row["features__current_emis"],
-        approved_limit=row["features__approved_limit"],
-        monthly_salary=row["features__monthly_salary"],
+        over_limit=row["over_limit"],
+        components=ScoreComponents(**{name: row[name] for name in _COMPONENTS}),
+        features=CreditFeatures(**{name: row[f"features__{name}"] for name in _FEATURES}),
     )
+
+
+def get_credit_profile(customer_id: int) -> CreditProfile | None:
+    """The customer's profile, or None when the customer does not exist (one query)."""
+    report = get_credit_report(customer_id)
+    return None if report is None else report.profile

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core import metrics
 from core.services import credit_score
-from core.services.credit_score import CreditProfile
+from core.services.credit_score import CreditProfile, CreditReport
 from core.services.emi import CENT, monthly_installment
 from core.services.errors import CustomerNotFound, InstallmentRoundsToZero
 
@@ -46,6 +45,15 @@ SLABS: tuple[Slab, ...] = (
 )
 
 
+# The name of the rule set above, stored in every decision row (loan_decisions.policy_version)
+# so that old rows keep saying which rules decided them. It names the score formula's view
+# versions (sql/customer_credit_features_vN.sql, sql/customer_credit_scores_vN.sql), the slab
+# table (SLABS) and the share of salary (MAX_EMI_SHARE_OF_SALARY). Change any of them and bump
+# the matching part here; tests/test_decision_log.py holds the rule set each name stands for
+# and fails until you do.
+POLICY_VERSION = "features-v2.scores-v2.slabs-v1.emi-share-50"
+
+
 def slab_for(score: int) -> Slab:
     return next(slab for slab in SLABS if score >= slab.min_score)
 
@@ -77,11 +85,11 @@ class Decision:
         return "Loan not approved: " + "; ".join(reason.message for reason in self.reasons) + "."
 
 
-def _money(value: Decimal) -> str:
+def format_money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def _rate(value: Decimal) -> str:
+def format_rate(value: Decimal) -> str:
     return f"{value.normalize():f}%"
 
 
@@ -101,9 +109,10 @@ def decide(profile: CreditProfile, request: LoanRequest) -> Decision:
         reasons.append(
             Reason(
                 "interest_rate",
-                f"interest rate {_rate(request.interest_rate)} is below {_rate(slab.min_rate)}, "
+                f"interest rate {format_rate(request.interest_rate)} is below "
+                f"{format_rate(slab.min_rate)}, "
                 f"the minimum for credit score {score} (slab {slab.label}); "
-                f"the offer is {_rate(slab.min_rate)}",
+                f"the offer is {format_rate(slab.min_rate)}",
             )
         )
 
@@ -116,9 +125,9 @@ def decide(profile: CreditProfile, request: LoanRequest) -> Decision:
             Reason(
                 "affordability",
                 f"EMIs would take {share}% of the monthly salary: current EMIs "
-                f"{_money(profile.current_emis)} + this loan's {_money(emi)} = "
-                f"{_money(total_emis)}, above 50% of {_money(profile.monthly_salary)} "
-                f"= {_money(emi_ceiling)}",
+                f"{format_money(profile.current_emis)} + this loan's {format_money(emi)} = "
+                f"{format_money(total_emis)}, above 50% of {format_money(profile.monthly_salary)} "
+                f"= {format_money(emi_ceiling)}",
             )
         )
 
@@ -127,9 +136,9 @@ def decide(profile: CreditProfile, request: LoanRequest) -> Decision:
         reasons.append(
             Reason(
                 "credit_limit",
-                f"current debt {_money(profile.current_debt)} + this loan "
-                f"{_money(request.loan_amount)} = {_money(total_debt)} exceeds the approved "
-                f"limit {_money(profile.approved_limit)}",
+                f"current debt {format_money(profile.current_debt)} + this loan "
+                f"{format_money(request.loan_amount)} = {format_money(total_debt)} exceeds the "
+                f"approved limit {format_money(profile.approved_limit)}",
             )
         )
 
@@ -159,23 +168,17 @@ def require_payable_installment(request: LoanRequest) -> None:
         raise InstallmentRoundsToZero()
 
 
-def check_eligibility(
-    request: LoanRequest, *, kind: str = metrics.KIND_CHECK_ELIGIBILITY
-) -> Decision:
-    """Decide on a request against the customer's current credit profile (read-only); the
-    decision is counted under `kind` (check_eligibility, or create_loan for loans.create_loan)
-    once its transaction commits.
+@dataclass(frozen=True)
+class ScoreExplanation:
+    """A customer's score with its parts and inputs (from the views) and the slab it falls in."""
 
-    An unknown customer is CustomerNotFound; a request no loan can be made of is
-    InstallmentRoundsToZero (both endpoints, before anything is written)."""
-    profile = credit_score.get_credit_profile(request.customer_id)
-    if profile is None:
-        raise CustomerNotFound(request.customer_id)
-    require_payable_installment(request)
-    decision = decide(profile, request)
-    metrics.record_decision(
-        kind,
-        approved=decision.approved,
-        failed_rules=[reason.rule for reason in decision.reasons],
-    )
-    return decision
+    report: CreditReport
+    slab: Slab
+
+
+def explain_score(customer_id: int) -> ScoreExplanation:
+    """What the customer's credit score is made of, read from the two views (one query)."""
+    report = credit_score.get_credit_report(customer_id)
+    if report is None:
+        raise CustomerNotFound(customer_id)
+    return ScoreExplanation(report=report, slab=slab_for(report.credit_score))

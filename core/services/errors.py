@@ -140,3 +140,9 @@ class RequestInProgress(ServiceError):
         super().__init__(
             "A request with this Idempotency-Key is still being processed; retry shortly."
         )
+
+
+class DecisionNotFound(NotFound):
+    def __init__(self, decision_id: int) -> None:
+        super().__init__(f"Decision {decision_id} does not exist.")
+        self.decision_id = decision_id

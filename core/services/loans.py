@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from core import metrics
 from core.dbfunctions import CreditToday, LoanEndDate, LoanRepaymentsLeft
-from core.models import Customer, Loan
-from core.services.eligibility import Decision, LoanRequest, check_eligibility
+from core.models import Customer, DecisionKind, Loan
+from core.services import decisions
+from core.services.decisions import DecisionOutcome
+from core.services.eligibility import LoanRequest
 from core.services.errors import CustomerNotFound, LoanNotFound
 from core.sqlfiles import read_sql
-
-
-@dataclass(frozen=True)
-class LoanOutcome:
-    decision: Decision
-    loan_id: int | None
 
 
 def lock_customer(customer_id: int) -> None:
@@ -34,31 +27,42 @@ def lock_customer(customer_id: int) -> None:
         raise CustomerNotFound(customer_id)
 
 
-def create_loan(request: LoanRequest) -> LoanOutcome:
-    """Decide and, when approved, store the loan, in one transaction.
+def create_loan(
+    request: LoanRequest, *, request_id: str | None = None, api_key_name: str | None = None
+) -> DecisionOutcome:
+    """Decide and, when approved, store the loan; record the decision; all in one transaction.
 
     The customer's row is locked (SELECT … FOR UPDATE) before the decision reads the customer's
     debt and EMIs, so concurrent requests for one customer are decided one after another and
-    can never jointly break the affordability or credit-limit rule.
+    can never jointly break the affordability or credit-limit rule. The decision row is written
+    in the same transaction as the loan: a create that rolls back leaves neither.
     """
     with transaction.atomic():
         lock_customer(request.customer_id)
-        decision = check_eligibility(request, kind=metrics.KIND_CREATE_LOAN)
-        if not decision.approved:
-            return LoanOutcome(decision=decision, loan_id=None)
-        loan = Loan.objects.create(
-            customer_id=request.customer_id,
-            loan_amount=request.loan_amount,
-            interest_rate=decision.corrected_interest_rate,
-            tenure=request.tenure,
-            monthly_installment=decision.monthly_installment,
-            emis_paid_on_time=0,
-            start_date=CreditToday(),
-            end_date=LoanEndDate(CreditToday(), request.tenure),
-            # tenure >= 1, so end_date > today: the loan is active.
-            is_active=True,
+        evaluation = decisions.evaluate(request)
+        decision = evaluation.decision
+        loan_id = None
+        if decision.approved:
+            loan = Loan.objects.create(
+                customer_id=request.customer_id,
+                loan_amount=request.loan_amount,
+                interest_rate=decision.corrected_interest_rate,
+                tenure=request.tenure,
+                monthly_installment=decision.monthly_installment,
+                emis_paid_on_time=0,
+                start_date=CreditToday(),
+                end_date=LoanEndDate(CreditToday(), request.tenure),
+                # tenure >= 1, so end_date > today: the loan is active.
+                is_active=True,
+            )
+            loan_id = loan.loan_id
+        return decisions.record(
+            DecisionKind.CREATE,
+            evaluation,
+            loan_id=loan_id,
+            request_id=request_id,
+            api_key_name=api_key_name,
         )
-    return LoanOutcome(decision=decision, loan_id=loan.loan_id)
 
 
 def get_loan(loan_id: int) -> Loan:

@@ -1,0 +1,2 @@
+ALTER TABLE loan_decisions DROP CONSTRAINT IF EXISTS loan_decisions_reasons_array;
+ALTER TABLE loan_decisions DROP CONSTRAINT IF EXISTS loan_decisions_customer_id_fkey;
