@@ -17,7 +17,7 @@ from django.db import OperationalError, connection
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from core.models import Customer, IdempotencyKey, Loan, Repayment
+from core.models import Customer, IdempotencyKey, Loan, LoanDecision, Repayment
 from core.services import api_keys, idempotency
 from core.services.errors import RequestInProgress
 from core.sqlfiles import read_sql
@@ -432,6 +432,11 @@ def test_concurrent_retries_with_one_key_make_one_loan(live_server):
             assert headers["Retry-After"] == "1"
     assert sum(1 for s, _, h in results if s == 201 and "Idempotent-Replayed" not in h) == 1
     assert IdempotencyKey.objects.count() == 1
+    # One decision row too: a request that lost the race rolled its row back with it.
+    assert (
+        list(LoanDecision.objects.filter(customer_id=customer.pk).values_list("loan_id", flat=True))
+        == loans
+    )
     customer.refresh_from_db()
     assert customer.current_debt == Decimal("100000")
 
