@@ -161,6 +161,25 @@ fi
 # --- 3. the README's examples, as printed, on the fresh stack --------------------------------
 # Before this probe registers anyone, so that the answers are the ones a newcomer gets.
 readme_check=(python3 "$(dirname "$0")/../scripts/check_readme_examples.py" "$URL")
+if [ -n "${SMOKE_PROJECT:-}" ]; then
+    # The README's `docker compose ...` examples run against this podman-compose stack: exec
+    # without a terminal, and the progress lines of the other subcommands to stderr (as docker
+    # compose prints them), so that only the answers reach stdout. (The examples run in a
+    # temporary directory: the compose file is named.)
+    SMOKE_COMPOSE_FILE="$(cd "$(dirname "$0")/.." && pwd)/docker-compose.yml"
+    export SMOKE_COMPOSE_FILE
+    docker() {
+        if [ "${1:-}" != compose ]; then command docker "$@"; return; fi
+        shift
+        if [ "${1:-}" = exec ]; then
+            shift
+            podman-compose -p "$SMOKE_PROJECT" -f "$SMOKE_COMPOSE_FILE" exec -T "$@"
+        else
+            podman-compose -p "$SMOKE_PROJECT" -f "$SMOKE_COMPOSE_FILE" "$@" >&2
+        fi
+    }
+    export -f docker
+fi
 if [ "${README_EXAMPLES:-check}" = update ]; then
     "${readme_check[@]}" --update || die "the README's examples could not be recorded"
     ok "README examples recorded from the stack into README.md"
