@@ -34,7 +34,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -301,56 +300,10 @@ def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
 # --- the server ---------------------------------------------------------------------------------
 
 
-class Gunicorn:
-    def __init__(self, db: str, workers: int, worker_class: str, threads: int) -> None:
-        self.port = common.free_port()
-        self.log = open(common.ROOT / "bench" / "out" / "gunicorn.log", "ab")  # noqa: SIM115
-        command = [
-            common.PYTHON, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-            "--worker-class", worker_class, "--threads", str(threads),
-            "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
-            "--no-control-socket", "--timeout", "30",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, cwd=common.ROOT, env=common.service_env(db),
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def wait_ready(self, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited; see bench/out/gunicorn.log")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /health in time")
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(p) for p in children.read_text().split()]
-        except OSError:
-            return []
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
 # --- the run ------------------------------------------------------------------------------------
 
 
-def measure_cell(server: Gunicorn, db: str, make, clients: int, args, seed: int) -> dict:
+def measure_cell(server: common.Gunicorn, db: str, make, clients: int, args, seed: int) -> dict:
     loadgen.run_load(server.port, make, clients=clients, seconds=args.warmup,
                      max_requests=args.max_requests, seed=seed + 1)  # fmt: skip
     web = [server.process.pid, *server.worker_pids()]
@@ -445,7 +398,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         seed = 0
         for repetition in range(1, args.repeat + 1):
             for config, label in zip(configs, labels, strict=True):
-                server = Gunicorn(db, *config)
+                server = common.Gunicorn(db, *config)
                 server.wait_ready()
                 for clients in args.clients:
                     for endpoint in endpoints:

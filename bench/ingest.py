@@ -24,6 +24,12 @@ What is measured, each in a process of its own, each repetition in fresh databas
               and loans tables of a freshly migrated database, in one transaction.
 Targets: end to end <= 1.5 x (a + b); (c) / end to end >= 4; worker peak RSS <= 1 GiB.
 
+  latency     once, after the repetitions: a gunicorn of the project serves check-eligibility
+              and view-loans at a steady rate (--probe-rate per endpoint) for customers
+              registered through the API, first with no load running, then during an end to
+              end load of the same files; p99 and maximum latency of each. Target: maximum
+              during the load <= 1 s (a load takes no lock that readers wait for).
+
 Diagnostics (not targets): calamine's rows alone, the reader + COPY-line rendering the
 pipeline does, and with --profile the pipeline's stages and SQL statements one by one.
 """
@@ -49,6 +55,9 @@ RSS_LIMIT_MIB = 1024
 E2E_RATIO_LIMIT = 1.5
 BULK_RATIO_TARGET = 4.0
 WORKER_READY_SECONDS = 90
+LATENCY_MAX_TARGET_MS = 1000.0
+LATENCY_CUSTOMERS = 20
+LATENCY_SERVER_WORKERS = 3
 RESULT_MARK = "BENCH_RESULT "
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -434,6 +443,123 @@ def measure_e2e(data: Path, expected: tuple[int, int]) -> dict:
     return result
 
 
+class LatencyProbe:
+    """Drives check-eligibility and view-loans at a steady rate (one thread each, one request
+    every 1 / rate seconds, or at once when the last one took longer) against a gunicorn of
+    the project, recording each request's latency. A request that waited on a lock of the load
+    shows as a long latency; an error or a 5xx counts as an error."""
+
+    def __init__(self, port: int, customer_ids: list[int], rate: float) -> None:
+        import threading
+
+        self.port, self.customers, self.interval = port, customer_ids, 1.0 / rate
+        self.latencies: dict[str, list[float]] = {"check-eligibility": [], "view-loans": []}
+        self.errors = 0
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._drive, args=(name,), daemon=True)
+                        for name in self.latencies]  # fmt: skip
+
+    def _request(self, name: str, rng) -> tuple[str, str, bytes | None]:
+        customer = rng.choice(self.customers)
+        if name == "view-loans":
+            return "GET", f"/view-loans/{customer}", None
+        body = {"customer_id": customer, "loan_amount": 100000, "interest_rate": 12, "tenure": 12}
+        return "POST", "/check-eligibility", json.dumps(body).encode()
+
+    def _drive(self, name: str) -> None:
+        import http.client
+        import random
+
+        rng = random.Random(name)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        next_at = time.perf_counter()
+        while not self.stopping.is_set():
+            method, path, body = self._request(name, rng)
+            began = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status >= 500:
+                    self.errors += 1
+            except OSError:
+                self.errors += 1
+                conn.close()
+            self.latencies[name].append((time.perf_counter() - began) * 1000)
+            next_at += self.interval
+            self.stopping.wait(max(0.0, next_at - time.perf_counter()))
+        conn.close()
+
+    def __enter__(self) -> LatencyProbe:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=60)
+
+    def figures(self) -> dict:
+        out = {}
+        for name, values in self.latencies.items():
+            ordered = sorted(values)
+            out[name] = {
+                "requests": len(ordered),
+                "p99_ms": common.percentile(ordered, 99),
+                "max_ms": ordered[-1] if ordered else float("nan"),
+            }
+        out["errors"] = self.errors
+        return out
+
+
+def seed_api_customers(port: int, count: int) -> tuple[list[int], int]:
+    """Customers registered through the API (service ids, which no file row touches), each with
+    one loan asked for, for the latency probe to read and decide on during the load."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+
+    def post(path: str, body: dict) -> dict:
+        conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+        response = conn.getresponse()
+        answer = json.loads(response.read() or b"{}")
+        if response.status >= 300:
+            raise RuntimeError(f"{path} answered {response.status}: {answer}")
+        return answer
+
+    ids, approved = [], 0
+    for n in range(count):
+        person = {"first_name": "Probe", "last_name": f"N{n}", "age": 35,
+                  "monthly_income": 90000, "phone_number": 8_900_000_000 + n}  # fmt: skip
+        ids.append(post("/register", person)["customer_id"])
+        loan = {"customer_id": ids[-1], "loan_amount": 50000, "interest_rate": 14, "tenure": 12}
+        approved += bool(post("/create-loan", loan).get("loan_approved"))
+    conn.close()
+    return ids, approved
+
+
+def measure_latency(data: Path, expected: tuple[int, int], args: argparse.Namespace) -> dict:
+    """API latency with no load running, then during the end-to-end load, on one database."""
+    with common.fresh_database("latency") as db:
+        worker, server = Worker(db), common.Gunicorn(db, LATENCY_SERVER_WORKERS, "sync", 1)
+        try:
+            worker.wait_ready()
+            server.wait_ready()
+            customers, loans = seed_api_customers(server.port, LATENCY_CUSTOMERS)
+            with LatencyProbe(server.port, customers, args.probe_rate) as idle:
+                time.sleep(args.probe_idle_seconds)
+            with LatencyProbe(server.port, customers, args.probe_rate) as during:
+                load = spawn_phase("e2e_client", data, db)
+        finally:
+            server.stop()
+            worker.stop()
+        check_loaded(db, (expected[0] + LATENCY_CUSTOMERS, expected[1] + loans))
+    return {"seconds": load["seconds"], "idle": idle.figures(), "during_load": during.figures()}
+
+
 def check_loaded(db: str, expected: tuple[int, int]) -> dict:
     import psycopg2
 
@@ -490,6 +616,11 @@ def orchestrate(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
+    latency = None
+    if not args.skip_latency:
+        latency = measure_latency(data, (args.customers, args.loans), args)
+        print(f"  latency run: load {latency['seconds']:.2f} s", flush=True)
+
     med = {name: common.median(r["seconds"] for r in results)
            for name, results in runs.items() if results}  # fmt: skip
     e2e = med["e2e"]
@@ -542,6 +673,9 @@ def orchestrate(args: argparse.Namespace) -> int:
         f"{common.verdict(peak <= RSS_LIMIT_MIB)}"
     )
 
+    if latency is not None:
+        print_latency(latency, args)
+
     profile = None
     if args.profile:
         with common.fresh_database("profile") as db:
@@ -557,10 +691,29 @@ def orchestrate(args: argparse.Namespace) -> int:
     out.write_text(json.dumps({
         "machine": machine, "args": vars(args), "runs": runs, "diagnostics": diagnostics,
         "medians": med, "ratios": {"e2e_over_a_plus_b": ratio, "bulk_over_e2e": speedup},
-        "worker_peak_rss_mib": peak, "profile": profile,
+        "worker_peak_rss_mib": peak, "profile": profile, "latency": latency,
     }, indent=1, default=str))  # fmt: skip
     print(f"\nraw figures: {out.relative_to(common.ROOT)}")
     return 0
+
+
+def print_latency(latency: dict, args: argparse.Namespace) -> None:
+    print(
+        f"\nAPI latency, {args.probe_rate:g} requests/s per endpoint "
+        f"(idle {args.probe_idle_seconds:g} s, then during the {latency['seconds']:.1f} s load):"
+    )
+    print(f"  {'endpoint':20} {'idle p99':>9} {'idle max':>9} {'load p99':>9} {'load max':>9}"
+          f" {'requests':>9}")  # fmt: skip
+    worst = 0.0
+    for name in ("check-eligibility", "view-loans"):
+        idle, busy = latency["idle"][name], latency["during_load"][name]
+        worst = max(worst, busy["max_ms"])
+        print(f"  {name:20} {idle['p99_ms']:7.1f}ms {idle['max_ms']:7.1f}ms "
+              f"{busy['p99_ms']:7.1f}ms {busy['max_ms']:7.1f}ms {busy['requests']:9}")  # fmt: skip
+    errors = latency["idle"]["errors"] + latency["during_load"]["errors"]
+    print(f"  errors (5xx or transport): {errors}")
+    print(f"  target: maximum during the load <= {LATENCY_MAX_TARGET_MS:.0f} ms: {worst:.0f} ms   "
+          f"{common.verdict(worst <= LATENCY_MAX_TARGET_MS and errors == 0)}")  # fmt: skip
 
 
 def print_profile(profile: dict) -> None:
@@ -614,6 +767,9 @@ def main() -> int:
     parser.add_argument("--data-dir", default=str(common.DEFAULT_DATA_DIR))
     parser.add_argument("--skip-bulk", action="store_true", help="leave out baseline (c)")
     parser.add_argument("--no-diagnostics", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true", help="leave out the API probe")
+    parser.add_argument("--probe-rate", type=float, default=20.0, help="requests/s per endpoint")
+    parser.add_argument("--probe-idle-seconds", type=float, default=10.0)
     parser.add_argument("--profile", action="store_true", help="also time stages and statements")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)

@@ -674,7 +674,6 @@ def test_committed_samples_load(caplog):
         "loans_inserted": 800,
         "loans_updated": 0,
         "ids_remapped": run.ids_remapped,
-        "bulk_load": False,
         "rows_inserted": 1100,
         "rows_updated": 0,
     }
@@ -941,7 +940,7 @@ def test_both_paths_judge_plain_cells_alike(tmp_path, monkeypatch):
     assert [p.__dict__ for p in plain.problems] == [p.__dict__ for p in text.problems]
 
 
-# --- bulk loads (load.py): keys and indexes of loans rebuilt after the insert ----------------
+# --- loads over loans already loaded --------------------------------------------------------
 
 CATALOG_OF_LOANS = """
 SELECT 'constraint', conname::text, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint')
@@ -967,74 +966,6 @@ def loans_as_loaded() -> list[tuple]:
     """Every loan but its loan_id (remapped ids follow the sequence, which deletes leave)."""
     fields = [f.attname for f in Loan._meta.concrete_fields if f.name != "loan_id"]
     return list(Loan.objects.order_by("customer_id", "source_loan_id").values_list(*fields))
-
-
-@needs_real_files
-def test_a_bulk_load_rebuilds_every_key_and_index_exactly(settings):
-    before = catalog_of_loans()
-    assert any(
-        kind == "constraint" and name == "loans_customer_id_fkey" for kind, name, *_ in before
-    )
-    ingest()  # 782 loans: below the bulk threshold, row by row
-    row_by_row = loans_as_loaded()
-    assert Loan.objects.count() == 782
-    Loan.objects.all().delete()
-    Customer.objects.all().delete()
-
-    settings.INGEST_BULK_MIN_LOANS = 1
-    result = ingest()
-
-    assert result.bulk_load and result.loans_inserted == 782
-    assert loans_as_loaded() == row_by_row
-    assert catalog_of_loans() == before
-    assert current_debt_drift() == 0
-    with connection.cursor() as cursor:  # planner statistics are fresh
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'loans'::regclass")
-        assert cursor.fetchone()[0] == 782
-
-
-@needs_real_files
-def test_a_second_load_of_the_same_size_is_a_bulk_load_only_when_it_doubles_loans(settings):
-    settings.INGEST_BULK_MIN_LOANS = 1
-    assert ingest().bulk_load  # into an empty table
-    assert not ingest().bulk_load  # nothing new
-
-
-@needs_real_files
-def test_a_bulk_load_waits_for_readers_then_loads_row_by_row(settings, caplog):
-    settings.INGEST_BULK_MIN_LOANS = 1
-    reader = connect_separately()
-    try:
-        with reader.cursor() as cursor:  # an open transaction that has read loans
-            cursor.execute("SELECT count(*) FROM loans")
-        result = ingest()
-    finally:
-        reader.close()
-    assert not result.bulk_load and result.loans_inserted == 782
-    assert "loading row by row instead" in caplog.text
-    assert current_debt_drift() == 0
-
-
-@needs_real_files
-def test_a_bulk_load_that_fails_after_dropping_keys_changes_nothing(settings, monkeypatch):
-    from core.services.ingestion import load
-
-    ingest()
-    Loan.objects.all().delete()  # so the next run doubles loans and is a bulk load
-    Customer.objects.all().delete()
-    before = (database_state(), catalog_of_loans())
-    settings.INGEST_BULK_MIN_LOANS = 1
-    real_run_sql = load.run_sql
-
-    def failing_restore(cursor, name, params=None):
-        if name == "restore_loans_keys":
-            raise RuntimeError("the server went away mid-rebuild")
-        return real_run_sql(cursor, name, params)
-
-    monkeypatch.setattr(load, "run_sql", failing_restore)
-    with pytest.raises(RuntimeError):
-        ingest()
-    assert (database_state(), catalog_of_loans()) == before
 
 
 def loan_sheet(rows: list[tuple]):
@@ -1089,12 +1020,9 @@ def test_extreme_numbers_get_the_text_paths_reason(tmp_path, cell, reason):
 
 
 @needs_real_files
-@pytest.mark.parametrize("bulk", [False, True])
-def test_a_load_that_updates_and_doubles_loans_gives_the_same_rows_in_bulk(
-    tmp_path, settings, bulk
-):
+def test_a_load_that_updates_and_doubles_loans_keeps_ids_keys_and_debts(tmp_path):
     """First the first 300 loans, then the whole file with one value changed: 1 update and 482
-    inserts, as a bulk load (482 >= 300) or row by row; the same rows, keys and debts."""
+    inserts; loaded pairs keep their ids, the keys stay, debts agree."""
     first = variant(REAL_LOANS, tmp_path / "first.xlsx", lambda s: s.delete_rows(302, 1000))
     ingest(loans=first)
     assert Loan.objects.count() == 300
@@ -1102,10 +1030,9 @@ def test_a_load_that_updates_and_doubles_loans_gives_the_same_rows_in_bulk(
     ids_before = dict(Loan.objects.values_list("pk", "source_loan_id"))
     changed = variant(REAL_LOANS, tmp_path / "all.xlsx", lambda s: s.__setitem__("C2", 950000))
 
-    settings.INGEST_BULK_MIN_LOANS = 1 if bulk else 0
     result = ingest(loans=changed)
 
-    assert (result.bulk_load, result.loans_updated, result.loans_inserted) == (bulk, 1, 482)
+    assert (result.loans_updated, result.loans_inserted) == (1, 482)
     assert Loan.objects.count() == 782
     assert Loan.objects.get(customer_id=14, source_loan_id=5930).loan_amount == Decimal("950000")
     kept = dict(Loan.objects.filter(pk__in=ids_before).values_list("pk", "source_loan_id"))

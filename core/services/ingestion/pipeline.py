@@ -40,7 +40,6 @@ class IngestionResult:
     loans_inserted: int
     loans_updated: int
     ids_remapped: int
-    bulk_load: bool  # keys and indexes of loans rebuilt after the insert (load.py)
 
     @property
     def rows_inserted(self) -> int:
@@ -50,7 +49,7 @@ class IngestionResult:
     def rows_updated(self) -> int:
         return self.customers_updated + self.loans_updated
 
-    def as_dict(self) -> dict[str, int | bool]:
+    def as_dict(self) -> dict[str, int]:
         totals = {"rows_inserted": self.rows_inserted, "rows_updated": self.rows_updated}
         return asdict(self) | totals
 
@@ -106,14 +105,7 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
         with transaction.atomic(), connection.cursor() as cursor:
             tracker.set_stage("waiting for any other run to finish")
             run_sql(cursor, "advisory_lock")
-            run_sql(
-                cursor,
-                "run_settings",
-                {
-                    "work_mem": settings.INGEST_WORK_MEM,
-                    "maintenance_work_mem": settings.INGEST_MAINTENANCE_WORK_MEM,
-                },
-            )
+            run_sql(cursor, "run_settings", {"work_mem": settings.INGEST_WORK_MEM})
             stage.create_staging(cursor)
             stage.copy_rows(cursor, customers, "customers", tracker)
             tracker.set_stage("opening the loan workbook")
