@@ -356,8 +356,14 @@ class IngestionRun(models.Model):
         null=True,
         blank=True,
         db_comment="Why a failed run failed: message, total problem count, the first 100 "
-        "problems (file, row as Excel shows it, column, value, reason) and refused (true when "
-        "the files themselves were refused, so the same files fail again).",
+        "problems (file, row as Excel shows it, column, value, reason), refused (true when "
+        "the files themselves were refused, so the same files fail again) and abandoned (true "
+        "when its worker died mid-run).",
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0,
+        db_comment="Times a worker started this run: more than 1 when its task was delivered "
+        "again after a worker died running it; the run gives up past a bound (runs.py).",
     )
 
     class Meta:

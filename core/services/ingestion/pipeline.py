@@ -63,6 +63,25 @@ def run_ingestion(
 ) -> IngestionResult:
     """Load both files or nothing. Raises IngestionFailed (with its report) when refused."""
     run = runs.start_run(task_id, customers_file, loans_file)
+    try:
+        return _run(run, customers_file, loans_file, on_progress)
+    finally:
+        runs.release_run(run)
+
+
+def _run(
+    run: runs.IngestionRun,
+    customers_file: Path,
+    loans_file: Path,
+    on_progress: Callable[[Meta], None] | None,
+) -> IngestionResult:
+    if runs.given_up(run):
+        report = FailureReport(
+            message=f"ingestion gave up: its worker died during each of the {run.attempts - 1} "
+            "attempts of this run (killed, e.g. out of memory); nothing was loaded"
+        )
+        runs.fail_run(run, report)
+        raise IngestionFailed.from_report(report)
     tracker = ProgressTracker(on_progress)
     try:
         counts = _ingest(customers_file, loans_file, tracker)

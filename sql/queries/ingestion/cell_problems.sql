@@ -8,7 +8,8 @@
 -- The *_problem functions take the cell's text only to tell a missing cell from an unreadable
 -- one. Where the value was read, any non-NULL text does (the '' below), so the plain path's
 -- values are never rendered as text except in the report (coalesce(<column>_text, value)).
--- Parameters: name_max_length, phone_pattern, max_money, max_tenure, max_file_id.
+-- Parameters: name_max_length, phone_pattern, max_money, max_tenure, max_file_id,
+-- earliest_date, latest_date.
 ANALYZE ingest_customers;
 ANALYZE ingest_loans;
 
@@ -92,13 +93,22 @@ SELECT 2, p.row_no, c.position, c.column_key, c.value, c.reason
                    CASE WHEN t.emis_paid_on_time IS NULL THEN t.emis_paid_on_time_text
                         ELSE '' END,
                    t.emis_paid_on_time, 0, NULL) AS emis_paid_on_time_problem,
-               ingest_date_problem(
+               -- a plausible date: earliest_date..latest_date (validate.py)
+               coalesce(ingest_date_problem(
                    CASE WHEN t.start_date IS NULL THEN t.start_date_text ELSE '' END,
-                   t.start_date) AS date_of_approval_problem,
+                   t.start_date),
+                   CASE WHEN t.start_date NOT BETWEEN %(earliest_date)s AND %(latest_date)s
+                        THEN 'must be between ' || %(earliest_date)s::date::text || ' and '
+                             || %(latest_date)s::date::text
+                   END) AS date_of_approval_problem,
                -- loans_end_date_matches_tenure (the date itself; the rule: file_problems.sql)
-               ingest_date_problem(
+               coalesce(ingest_date_problem(
                    CASE WHEN t.end_date IS NULL THEN t.end_date_text ELSE '' END,
-                   t.end_date) AS end_date_problem
+                   t.end_date),
+                   CASE WHEN t.end_date NOT BETWEEN %(earliest_date)s AND %(latest_date)s
+                        THEN 'must be between ' || %(earliest_date)s::date::text || ' and '
+                             || %(latest_date)s::date::text
+                   END) AS end_date_problem
           FROM ingest_loans AS t
         OFFSET 0) AS p
  CROSS JOIN LATERAL (VALUES
