@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 
-from core.dbfunctions import CreditToday, LoanEndDate, LoanInstallmentsDue
+from core.dbfunctions import CreditToday, LoanEndDate, LoanInstallmentsDue, LoanIsActive
 from core.models import Customer, Loan
 from core.services.eligibility import Decision, LoanRequest, check_eligibility
 from core.services.errors import CustomerNotFound, LoanNotFound
@@ -47,8 +47,7 @@ def create_loan(request: LoanRequest) -> LoanOutcome:
             emis_paid_on_time=0,
             start_date=CreditToday(),
             end_date=LoanEndDate(CreditToday(), request.tenure),
-            # tenure >= 1, so end_date > today: the loan is active.
-            is_active=True,
+            is_active=LoanIsActive(LoanEndDate(CreditToday(), request.tenure)),
         )
     return LoanOutcome(decision=decision, loan_id=loan.loan_id)
 

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS loan_is_active(date);
