@@ -7,6 +7,8 @@ database guards its invariants whoever writes to it.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pgtrigger
 from django.db import models
 from django.db.models import F, Q
@@ -14,8 +16,14 @@ from django.db.models import F, Q
 from core.sqlfiles import read_sql
 
 PHONE_PATTERN = r"^[1-9][0-9]{9,14}$"
+# The bounds of the data, each stated once: the models' columns and CHECK constraints, the
+# API's serializers and the ingestion's cell rules (ingestion/validate.py) all read these.
 MONEY = {"max_digits": 14, "decimal_places": 2}
+MAX_MONEY = Decimal("999999999999.99")  # the largest value numeric(14,2) holds
 RATE = {"max_digits": 5, "decimal_places": 2}
+MIN_RATE, MAX_RATE = Decimal("0"), Decimal("100")  # percent a year
+MIN_AGE, MAX_AGE = 18, 100
+NAME_MAX_LENGTH = 100
 MAX_TENURE_MONTHS = 600
 # The largest id a file may bring (Customer ID, Loan ID). The service's own ids (POST
 # /register, POST /create-loan, fresh ids of remapped loans) come from the identity sequences,
@@ -37,8 +45,8 @@ class Customer(models.Model):
             " sequence (from 1000000000 on) for customers registered through the API."
         ),
     )
-    first_name = models.CharField(max_length=100, db_comment="Given name, non-blank.")
-    last_name = models.CharField(max_length=100, db_comment="Family name, non-blank.")
+    first_name = models.CharField(max_length=NAME_MAX_LENGTH, db_comment="Given name, non-blank.")
+    last_name = models.CharField(max_length=NAME_MAX_LENGTH, db_comment="Family name, non-blank.")
     phone_number = models.CharField(
         max_length=15, db_comment="Digits only, 10-15, first digit non-zero; unique."
     )
@@ -75,7 +83,7 @@ class Customer(models.Model):
                 condition=Q(phone_number__regex=PHONE_PATTERN), name="customers_phone_number_format"
             ),
             models.CheckConstraint(
-                condition=Q(age__gte=18, age__lte=100), name="customers_age_range"
+                condition=Q(age__gte=MIN_AGE, age__lte=MAX_AGE), name="customers_age_range"
             ),
             models.CheckConstraint(
                 condition=Q(monthly_salary__gt=0), name="customers_monthly_salary_positive"
@@ -173,7 +181,7 @@ class Loan(models.Model):
                 condition=Q(loan_amount__gt=0), name="loans_loan_amount_positive"
             ),
             models.CheckConstraint(
-                condition=Q(interest_rate__gte=0, interest_rate__lte=100),
+                condition=Q(interest_rate__gte=MIN_RATE, interest_rate__lte=MAX_RATE),
                 name="loans_interest_rate_range",
             ),
             models.CheckConstraint(

@@ -13,9 +13,17 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN
+from core.models import (
+    MAX_AGE,
+    MAX_RATE,
+    MAX_TENURE_MONTHS,
+    MIN_AGE,
+    MIN_RATE,
+    NAME_MAX_LENGTH,
+    PHONE_PATTERN,
+)
 from core.services.customers import MAX_MONTHLY_INCOME, NewCustomer
-from core.services.eligibility import LoanRequest
+from core.services.eligibility import RULE_CODES, LoanRequest
 
 MAX_ID = 2**63 - 1
 _PHONE_RE = re.compile(PHONE_PATTERN)
@@ -68,7 +76,7 @@ def money_field(**kwargs) -> NumberField:
 
 def rate_field(**kwargs) -> NumberField:
     return NumberField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"), **kwargs
+        max_digits=5, decimal_places=2, min_value=MIN_RATE, max_value=MAX_RATE, **kwargs
     )
 
 
@@ -103,9 +111,9 @@ class PhoneNumberField(serializers.Field):
 
 
 class RegisterRequestSerializer(serializers.Serializer):
-    first_name = StrictCharField(max_length=100)
-    last_name = StrictCharField(max_length=100)
-    age = StrictIntegerField(min_value=18, max_value=100)
+    first_name = StrictCharField(max_length=NAME_MAX_LENGTH)
+    last_name = StrictCharField(max_length=NAME_MAX_LENGTH)
+    age = StrictIntegerField(min_value=MIN_AGE, max_value=MAX_AGE)
     # Capped so that the approved limit (36 × income) fits a money column.
     monthly_income = money_field(min_value=Decimal("0.01"), max_value=MAX_MONTHLY_INCOME)
     phone_number = PhoneNumberField()
@@ -140,9 +148,7 @@ class RegisterResponseSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    rule = serializers.ChoiceField(
-        choices=["credit_score", "interest_rate", "affordability", "credit_limit"]
-    )
+    rule = serializers.ChoiceField(choices=list(RULE_CODES))
     message = serializers.CharField()
 
 

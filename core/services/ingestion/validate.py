@@ -11,8 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.models import MAX_FILE_ID, MAX_TENURE_MONTHS, PHONE_PATTERN, Customer
-from core.services.customers import MAX_MONEY
+from core.models import (
+    MAX_AGE,
+    MAX_FILE_ID,
+    MAX_MONEY,
+    MAX_RATE,
+    MAX_TENURE_MONTHS,
+    MIN_AGE,
+    MIN_RATE,
+    NAME_MAX_LENGTH,
+    PHONE_PATTERN,
+)
 from core.services.ingestion.errors import (
     MAX_REPORTED_PROBLEMS,
     MAX_REPORTED_VALUE_CHARS,
@@ -38,7 +47,11 @@ class FileLabels:
 
 def _rule_parameters() -> dict[str, object]:
     return {
-        "name_max_length": Customer._meta.get_field("first_name").max_length,
+        "name_max_length": NAME_MAX_LENGTH,
+        "min_age": MIN_AGE,
+        "max_age": MAX_AGE,
+        "min_rate": MIN_RATE,
+        "max_rate": MAX_RATE,
         "phone_pattern": PHONE_PATTERN,
         "max_money": MAX_MONEY,
         "max_tenure": MAX_TENURE_MONTHS,

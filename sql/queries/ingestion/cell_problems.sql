@@ -8,8 +8,9 @@
 -- The *_problem functions take the cell's text only to tell a missing cell from an unreadable
 -- one. Where the value was read, any non-NULL text does (the '' below), so the plain path's
 -- values are never rendered as text except in the report (coalesce(<column>_text, value)).
--- Parameters: name_max_length, phone_pattern, max_money, max_tenure, max_file_id,
--- earliest_date, latest_date.
+-- Parameters: name_max_length, min_age, max_age, min_rate, max_rate, phone_pattern,
+-- max_money, max_tenure, max_file_id, earliest_date, latest_date (core/models.py,
+-- ingestion/validate.py).
 ANALYZE ingest_customers;
 ANALYZE ingest_loans;
 
@@ -26,7 +27,7 @@ SELECT 1, p.row_no, c.position, c.column_key, c.value, c.reason
                ingest_text_problem(t.last_name, %(name_max_length)s) AS last_name_problem,
                -- customers_age_range
                ingest_integer_problem(CASE WHEN t.age IS NULL THEN t.age_text ELSE '' END,
-                                      t.age, 18, 100) AS age_problem,
+                                      t.age, %(min_age)s, %(max_age)s) AS age_problem,
                -- customers_phone_number_format
                CASE WHEN t.phone_number IS NULL THEN 'missing value'
                     WHEN t.phone_number !~ %(phone_pattern)s
@@ -83,7 +84,7 @@ SELECT 2, p.row_no, c.position, c.column_key, c.value, c.reason
                -- loans_interest_rate_range, numeric(5,2)
                ingest_decimal_problem(
                    CASE WHEN t.interest_rate IS NULL THEN t.interest_rate_text ELSE '' END,
-                   t.interest_rate, 0, false, 100) AS interest_rate_problem,
+                   t.interest_rate, %(min_rate)s, false, %(max_rate)s) AS interest_rate_problem,
                -- loans_monthly_installment_positive, numeric(14,2)
                ingest_decimal_problem(
                    CASE WHEN t.monthly_payment IS NULL THEN t.monthly_payment_text ELSE '' END,
