@@ -81,3 +81,23 @@ def test_ingestion_inserts_and_updates_follow_the_rule(pin_today):
     Loan.objects.update(emis_paid_on_time=0)  # so that the next run updates every loan
     run_ingestion(*samples)
     assert not Loan.objects.filter(is_active=False).exists()
+
+
+def test_the_drift_check_and_the_repair_read_the_one_sum_of_active_loans(pin_today):
+    """current_debt_drift and recompute_current_debt go through customer_active_debt (redefined
+    here, for the test's transaction, as 7 for everyone)."""
+    from core.services.maintenance import current_debt_drift, recompute_current_debt
+
+    pin_today(TODAY)
+    customer = make_customer()
+    make_loan(customer, start=dt.date(2025, 3, 16), tenure=3, loan_amount=Decimal("300"))
+    assert current_debt_drift() == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE VIEW customer_active_debt AS"
+            " SELECT customer_id, 7::numeric AS active_debt FROM customers"
+        )
+    assert current_debt_drift() == 1
+    assert recompute_current_debt() == 1
+    customer.refresh_from_db()
+    assert customer.current_debt == 7

@@ -1,5 +1,6 @@
 """ingestion_runs.attempts (deliveries of a run's task: runs.MAX_ATTEMPTS) and loan_is_active(),
-the one rule for an active loan (sql/loan_is_active_v1.sql)."""
+the one rule for an active loan (sql/loan_is_active_v1.sql), and the view customer_active_debt,
+the one sum of a customer's active loans (sql/customer_active_debt_v1.sql)."""
 
 from django.db import migrations, models
 
@@ -30,7 +31,7 @@ class Migration(migrations.Migration):
             ),
         ),
         run_sql_files(
-            forward=["sql/loan_is_active_v1.sql"],
+            forward=["sql/loan_is_active_v1.sql", "sql/customer_active_debt_v1.sql"],
             reverse=["migrations_sql/0015_loan_is_active.down.sql"],
         ),
     ]
