@@ -28,7 +28,8 @@ from tests.test_ingestion import (
     variant,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Tests of the reader and the staging stream alone need no database; the others mark it.
+in_database = pytest.mark.django_db(transaction=True)
 
 
 # --- staging is linear in a cell's length --------------------------------------------------------
@@ -80,6 +81,7 @@ def calamine_must_not_run(monkeypatch):
     monkeypatch.setattr(read.CalamineWorkbook, "from_path", refuse)
 
 
+@in_database
 @needs_real_files
 @pytest.mark.parametrize(
     ("bound", "value", "words"),
@@ -111,6 +113,7 @@ def test_a_huge_text_cell_is_cut_before_staging():
     assert read.cell_text(" Aaron ") == "Aaron"
 
 
+@in_database
 @needs_real_files
 def test_a_huge_cell_is_refused_and_reported_cut_to_a_bounded_length(tmp_path):
     name = "N" * 20_000
@@ -126,6 +129,7 @@ def test_a_huge_cell_is_refused_and_reported_cut_to_a_bounded_length(tmp_path):
 # --- implausible dates ----------------------------------------------------------------------------
 
 
+@in_database
 @needs_real_files
 @pytest.mark.parametrize(
     ("cell", "day"),
@@ -147,6 +151,7 @@ def test_dates_outside_1900_to_2199_are_refused(tmp_path, cell, day):
 # --- progress is best-effort -----------------------------------------------------------------
 
 
+@in_database
 @needs_real_files
 def test_a_lost_result_backend_neither_fails_the_load_nor_the_task(monkeypatch, caplog):
     from core import tasks
@@ -167,6 +172,7 @@ def test_a_lost_result_backend_neither_fails_the_load_nor_the_task(monkeypatch, 
 # --- a run whose worker died: bounded redelivery, abandoned runs -----------------------------
 
 
+@in_database
 @needs_real_files
 def test_a_run_delivered_again_after_its_worker_died_gives_up_after_a_bound():
     task_id = str(uuid.uuid4())
@@ -183,6 +189,7 @@ def test_a_run_delivered_again_after_its_worker_died_gives_up_after_a_bound():
     assert database_state() == before
 
 
+@in_database
 @needs_real_files
 def test_the_last_allowed_attempt_still_runs():
     task_id = str(uuid.uuid4())
@@ -198,6 +205,7 @@ def running_row_of_a_dead_worker() -> IngestionRun:
     return run
 
 
+@in_database
 @needs_real_files
 def test_wait_reports_a_run_whose_worker_died_instead_of_hanging():
     run = running_row_of_a_dead_worker()
@@ -209,6 +217,7 @@ def test_wait_reports_a_run_whose_worker_died_instead_of_hanging():
     assert run.error_report["refused"] is False  # the same files may be run again
 
 
+@in_database
 @needs_real_files
 def test_a_running_run_whose_lock_is_held_is_not_abandoned():
     run = running_row_of_a_dead_worker()
