@@ -31,7 +31,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,8 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 import loadgen
 
-RESULT_MARK = "BENCH_RESULT "
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 ENDPOINTS = ("health", "check-eligibility", "view-loan", "view-loans", "create-loan")
 CLIENTS = (1, 8, 32)
 TARGET_CLIENTS = 8
@@ -51,10 +48,6 @@ THROUGHPUT_SHARE_TARGET = 0.5
 P99_TARGET_MS = 25.0
 SAMPLE_IDS = 20_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def bench_sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -140,7 +133,7 @@ def phase_inproc(requests: int) -> dict:
 
     conn = connect(connection.settings_dict["NAME"])
     with conn.cursor() as cur:
-        cur.execute(bench_sql("sample_ids"), {"limit": 2000})
+        cur.execute(common.bench_sql("sample_ids"), {"limit": 2000})
         rows = cur.fetchall()
     conn.close()
     loans = [i for kind, i in rows if kind == "loan"]
@@ -209,19 +202,12 @@ def run_child(args: argparse.Namespace) -> None:
         result = phase_inproc(int(args.customer))
     else:
         result = phase_explain(int(args.customer))
-    print(RESULT_MARK + json.dumps(result, default=str), flush=True)
+    common.print_result(result)
 
 
 def spawn_phase(db: str, *extra: str) -> dict:
     command = [common.PYTHON, __file__, "--db", db, *extra]
-    done = subprocess.run(
-        command, env=common.service_env(db), cwd=common.ROOT, capture_output=True, text=True
-    )
-    for line in done.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK) :])
-    sys.stderr.write(done.stdout + done.stderr)
-    raise RuntimeError(f"{extra} failed (exit {done.returncode})")
+    return common.run_phase(command, common.service_env(db), " ".join(extra))
 
 
 # --- the database -------------------------------------------------------------------------------
@@ -248,7 +234,7 @@ def prepare_database(db: str, data: Path) -> None:
 def sample_ids(db: str) -> tuple[list[int], list[int]]:
     conn = connect(db)
     with conn.cursor() as cur:
-        cur.execute(bench_sql("sample_ids"), {"limit": SAMPLE_IDS})
+        cur.execute(common.bench_sql("sample_ids"), {"limit": SAMPLE_IDS})
         rows = cur.fetchall()
     conn.close()
     loans = [i for kind, i in rows if kind == "loan"]
@@ -262,7 +248,7 @@ def score_all(db: str, times: int = 3) -> dict:
     with conn.cursor() as cur:
         for _ in range(times):
             began = time.perf_counter()
-            cur.execute(bench_sql("score_all_customers"))
+            cur.execute(common.bench_sql("score_all_customers"))
             count, average = cur.fetchone()
             seconds.append(time.perf_counter() - began)
     conn.close()
@@ -273,7 +259,7 @@ def score_all(db: str, times: int = 3) -> dict:
 def backend_pids(db: str) -> list[int]:
     conn = connect(db)
     with conn.cursor() as cur:
-        cur.execute(bench_sql("backend_pids"))
+        cur.execute(common.bench_sql("backend_pids"))
         pids = [r[0] for r in cur.fetchall()]
     conn.close()
     return pids

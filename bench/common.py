@@ -204,6 +204,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# --- child processes: each phase of a benchmark runs in its own process ----------------------
+
+RESULT_MARK = "BENCH_RESULT "
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+def bench_sql(name: str) -> str:
+    """Text of bench/sql/<name>.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def print_result(result: dict) -> None:
+    """What a child phase prints: one RESULT_MARK line of JSON, read by run_phase."""
+    print(RESULT_MARK + json.dumps(result, default=str), flush=True)
+
+
+def run_phase(command: list[str], env: dict[str, str], what: str) -> dict:
+    """Run a child phase and return its result; its output goes to stderr when it fails."""
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])
+    sys.stderr.write(done.stdout + done.stderr)
+    raise RuntimeError(f"phase {what} failed (exit {done.returncode})")
+
+
 # --- the API server ---------------------------------------------------------------------------
 
 
