@@ -1,6 +1,6 @@
 """Hostile or broken files and lost services: bounded sizes before parsing, linear staging,
 bounded reports, implausible dates, best-effort progress, bounded redelivery and abandoned runs
-(README "Loading the spreadsheets": limits)."""
+(README, "Ingestion": "Limits on files", "When the worker or Redis fails")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A load never stalls readers: while a run holds its locks (rows written, not yet committed),
 another session reads customers, loans and the credit views, and the API answers reads and
-decisions; only writers wait (README "A load never stalls the API")."""
+decisions; only writers wait (README, "Ingestion": "A load never stalls the API")."""
 
 from __future__ import annotations
 

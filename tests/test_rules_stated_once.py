@@ -1,5 +1,5 @@
 """Each rule and bound is stated once, and everything that words or checks it reads that one
-statement (README "Credit score and decision rules", "Loading the spreadsheets")."""
+statement (README "Credit score and decision rules", "Ingestion")."""
 
 from __future__ import annotations
 

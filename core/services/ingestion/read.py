@@ -15,8 +15,8 @@ Each sheet can be read twice, in two renderings of the same cells (stage.py pick
     a plain number or date there (text, a boolean, NaN, a number too long to be read the same
     way by both paths) raises NotPlainCell, and the file is read again as text. A row of only
     floats and dates where the columns expect them (every row of the real loan file) is
-    rendered whole, by one %-format of its floats and an ISO-date cache (the 1M-row loan
-    file's copy stage went from 15 s to 9 s);
+    rendered whole, by one %-format of its floats and an ISO-date cache (bench/RESULTS.md has
+    what it saves);
   * text (SheetRows.text_fields): every cell as text, for the text staging and the cell
     parsers of sql/ingestion_cells_v1.sql, which name the problem of each refused cell.
 For a plain cell both renderings give the same value, so both paths load the same rows.
