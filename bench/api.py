@@ -82,8 +82,8 @@ def request_makers(loan_ids: list[int], customer_ids: list[int]) -> dict:
 
 
 def phase_load(data: Path) -> dict:
-    from core.services.ingestion.generate import CUSTOMERS_FILE, LOANS_FILE
     from core.services.ingestion.pipeline import run_ingestion
+    from core.services.sample_data import CUSTOMERS_FILE, LOANS_FILE
 
     started = time.perf_counter()
     result = run_ingestion(data / CUSTOMERS_FILE, data / LOANS_FILE)

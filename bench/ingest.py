@@ -67,8 +67,8 @@ LATENCY_SERVER_WORKERS = 3
 
 
 def _files(data: Path):
-    from core.services.ingestion.generate import CUSTOMERS_FILE, LOANS_FILE
     from core.services.ingestion.headers import CUSTOMERS, LOANS
+    from core.services.sample_data import CUSTOMERS_FILE, LOANS_FILE
 
     return ((data / CUSTOMERS_FILE, CUSTOMERS), (data / LOANS_FILE, LOANS))
 

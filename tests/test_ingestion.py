@@ -23,9 +23,9 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion.errors import IngestionFailed
-from core.services.ingestion.generate import generate_sample_files
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.maintenance import current_debt_drift
+from core.services.sample_data import generate_sample_files
 from tests.conftest import connect_separately
 
 REPO = Path(__file__).resolve().parent.parent
