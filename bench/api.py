@@ -41,11 +41,8 @@ import argparse
 import json
 import os
 import random
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -70,18 +67,13 @@ STATEMENT_LATENCY_FACTOR = 3.0
 CLIENTS = (1, 8, 32)
 TARGET_CLIENTS = 8
 DEFAULT_SERVER = "0xsync"  # 2 x cores + 1 sync workers; see --servers
-# The shipped serving setup (config/gunicorn.conf.py): "2xshippedx4" = 2 workers x 4 threads.
-SHIPPED = "shipped"
+SHIPPED = common.SHIPPED
 # Requests/s of each endpoint as a share of /health's, at TARGET_CLIENTS clients.
 THROUGHPUT_SHARE_TARGETS = {"check-eligibility": 0.85, "create-loan": 0.60}
 P99_TARGET_MS = 25.0
 KEYED_SHARE_TARGET = 0.8
 SAMPLE_IDS = 20_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def bench_sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -129,8 +121,8 @@ def request_makers(
 
 
 def phase_load(data: Path) -> dict:
-    from core.services.ingestion.generate import CUSTOMERS_FILE, LOANS_FILE
     from core.services.ingestion.pipeline import run_ingestion
+    from core.services.sample_data import CUSTOMERS_FILE, LOANS_FILE
 
     started = time.perf_counter()
     result = run_ingestion(data / CUSTOMERS_FILE, data / LOANS_FILE)
@@ -180,7 +172,7 @@ def phase_inproc(requests: int) -> dict:
 
     conn = connect(connection.settings_dict["NAME"])
     with conn.cursor() as cur:
-        cur.execute(bench_sql("sample_ids"), {"limit": 2000})
+        cur.execute(common.bench_sql("sample_ids"), {"limit": 2000})
         rows = cur.fetchall()
     conn.close()
     loans = [i for kind, i in rows if kind == "loan"]
@@ -250,19 +242,12 @@ def run_child(args: argparse.Namespace) -> None:
         result = phase_inproc(int(args.customer))
     else:
         result = phase_explain(int(args.customer))
-    print(RESULT_MARK + json.dumps(result, default=str), flush=True)
+    common.print_result(result)
 
 
 def spawn_phase(db: str, *extra: str) -> dict:
     command = [common.PYTHON, __file__, "--db", db, *extra]
-    done = subprocess.run(
-        command, env=common.service_env(db), cwd=common.ROOT, capture_output=True, text=True
-    )
-    for line in done.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK) :])
-    sys.stderr.write(done.stdout + done.stderr)
-    raise RuntimeError(f"{extra} failed (exit {done.returncode})")
+    return common.run_phase(command, common.service_env(db), " ".join(extra))
 
 
 # --- the database -------------------------------------------------------------------------------
@@ -289,7 +274,7 @@ def prepare_database(db: str, data: Path) -> None:
 def sample_ids(db: str) -> tuple[list[int], list[int]]:
     conn = connect(db)
     with conn.cursor() as cur:
-        cur.execute(bench_sql("sample_ids"), {"limit": SAMPLE_IDS})
+        cur.execute(common.bench_sql("sample_ids"), {"limit": SAMPLE_IDS})
         rows = cur.fetchall()
     conn.close()
     loans = [i for kind, i in rows if kind == "loan"]
@@ -301,7 +286,7 @@ def ledger_loans(db: str, count: int = LEDGER_LOANS) -> list[tuple[int, int, str
     """Insert the loans the ledger endpoints use: (customer_id, loan_id, EMI as JSON text)."""
     conn = connect(db)
     with conn.cursor() as cur:
-        cur.execute(bench_sql("ledger_loans"), {"count": count})
+        cur.execute(common.bench_sql("ledger_loans"), {"count": count})
         rows = [(c, lo, str(emi)) for c, lo, emi in cur.fetchall()]
         cur.execute("ANALYZE loans")
     conn.close()
@@ -314,7 +299,7 @@ def score_all(db: str, times: int = 3) -> dict:
     with conn.cursor() as cur:
         for _ in range(times):
             began = time.perf_counter()
-            cur.execute(bench_sql("score_all_customers"))
+            cur.execute(common.bench_sql("score_all_customers"))
             count, average = cur.fetchone()
             seconds.append(time.perf_counter() - began)
     conn.close()
@@ -325,7 +310,7 @@ def score_all(db: str, times: int = 3) -> dict:
 def backend_pids(db: str) -> list[int]:
     conn = connect(db)
     with conn.cursor() as cur:
-        cur.execute(bench_sql("backend_pids"))
+        cur.execute(common.bench_sql("backend_pids"))
         pids = [r[0] for r in cur.fetchall()]
     conn.close()
     return pids
@@ -352,64 +337,10 @@ def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
 # --- the server ---------------------------------------------------------------------------------
 
 
-class Gunicorn:
-    def __init__(self, db: str, workers: int, worker_class: str, threads: int) -> None:
-        self.port = common.free_port()
-        self.log = open(common.ROOT / "bench" / "out" / "gunicorn.log", "ab")  # noqa: SIM115
-        # Metrics of all workers in files, emptied at each start, as docker/entrypoint.sh does.
-        self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
-        env = common.service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc)
-        if worker_class == SHIPPED:
-            # The web role's own command line and configuration (docker/entrypoint.sh).
-            command = [common.PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py"]
-            env.update(PORT=str(self.port), WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads))
-        else:
-            command = [
-                common.PYTHON, "-m", "gunicorn", "config.wsgi:application",
-                "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                "--worker-class", worker_class, "--threads", str(threads),
-                "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
-                "--no-control-socket", "--timeout", "30",
-            ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, cwd=common.ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def wait_ready(self, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited; see bench/out/gunicorn.log")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /health in time")
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(p) for p in children.read_text().split()]
-        except OSError:
-            return []
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-        shutil.rmtree(self.multiproc, ignore_errors=True)
-
-
 # --- the run ------------------------------------------------------------------------------------
 
 
-def measure_cell(server: Gunicorn, db: str, make, clients: int, args, seed: int) -> dict:
+def measure_cell(server: common.Gunicorn, db: str, make, clients: int, args, seed: int) -> dict:
     loadgen.run_load(server.port, make, clients=clients, seconds=args.warmup,
                      max_requests=args.max_requests, seed=seed + 1)  # fmt: skip
     web = [server.process.pid, *server.worker_pids()]
@@ -447,7 +378,7 @@ def requests_served(text: str) -> int:
     return int(total)
 
 
-def measure_scrapes(server: Gunicorn, args) -> dict:
+def measure_scrapes(server: common.Gunicorn, args) -> dict:
     """Bring the server to args.scrape_at requests served, then time args.scrapes scrapes."""
     url = f"http://127.0.0.1:{server.port}/metrics"
 
@@ -550,7 +481,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         seed = 0
         for repetition in range(1, args.repeat + 1):
             for config, label in zip(configs, labels, strict=True):
-                server = Gunicorn(db, *config)
+                server = common.Gunicorn(db, *config)
                 server.wait_ready()
                 for clients in args.clients:
                     for endpoint in endpoints:

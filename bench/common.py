@@ -12,10 +12,13 @@ import os
 import platform
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -200,6 +203,94 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --- child processes: each phase of a benchmark runs in its own process ----------------------
+
+RESULT_MARK = "BENCH_RESULT "
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+def bench_sql(name: str) -> str:
+    """Text of bench/sql/<name>.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def print_result(result: dict) -> None:
+    """What a child phase prints: one RESULT_MARK line of JSON, read by run_phase."""
+    print(RESULT_MARK + json.dumps(result, default=str), flush=True)
+
+
+def run_phase(command: list[str], env: dict[str, str], what: str) -> dict:
+    """Run a child phase and return its result; its output goes to stderr when it fails."""
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])
+    sys.stderr.write(done.stdout + done.stderr)
+    raise RuntimeError(f"phase {what} failed (exit {done.returncode})")
+
+
+# --- the API server ---------------------------------------------------------------------------
+
+
+# The shipped serving setup (config/gunicorn.conf.py) as a Gunicorn worker class: "2xshippedx4"
+# in bench/api.py is 2 workers x 4 threads of it.
+SHIPPED = "shipped"
+
+
+class Gunicorn:
+    def __init__(self, db: str, workers: int, worker_class: str, threads: int) -> None:
+        self.port = free_port()
+        self.log = open(ROOT / "bench" / "out" / "gunicorn.log", "ab")  # noqa: SIM115
+        # Metrics of all workers in files, emptied at each start, as docker/entrypoint.sh does.
+        self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
+        env = service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc)
+        if worker_class == SHIPPED:
+            # The web role's own command line and configuration (docker/entrypoint.sh).
+            command = [PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py"]
+            env.update(PORT=str(self.port), WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads))
+        else:
+            command = [
+                PYTHON, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                "--worker-class", worker_class, "--threads", str(threads),
+                "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
+                "--no-control-socket", "--timeout", "30",
+            ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited; see bench/out/gunicorn.log")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer /health in time")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(p) for p in children.read_text().split()]
+        except OSError:
+            return []
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.multiproc, ignore_errors=True)
 
 
 # --- statistics ---------------------------------------------------------------------------------

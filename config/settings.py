@@ -319,15 +319,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Ingestion ------------------------------------------------------------------------------------
-# work_mem / maintenance_work_mem of the ingestion run's transaction only (sorts of the staged
-# rows and the index builds of bulk loads stay in memory); PostgreSQL backend memory, not the
-# worker's.
+# work_mem of the ingestion run's transaction only (sorts of the staged rows stay in memory);
+# PostgreSQL backend memory, not the worker's.
 INGEST_WORK_MEM = env.str("INGEST_WORK_MEM", default="256MB")
-INGEST_MAINTENANCE_WORK_MEM = env.str("INGEST_MAINTENANCE_WORK_MEM", default="512MB")
-# A run that inserts at least this many loans, and at least as many as loans already holds,
-# rebuilds the keys and indexes of loans after its insert instead of updating them row by row
-# (core/services/ingestion/load.py). 0 turns bulk loads off.
-INGEST_BULK_MIN_LOANS = env.int("INGEST_BULK_MIN_LOANS", default=100_000)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")

@@ -1,8 +1,8 @@
-"""Django expressions for the SQL functions of sql/ (credit_today, loan calendar)."""
+"""Django expressions for the SQL functions of sql/ (credit_today, loan calendar, active)."""
 
 from __future__ import annotations
 
-from django.db.models import DateField, F, Func, IntegerField, Value
+from django.db.models import BooleanField, DateField, F, Func, IntegerField, Value
 
 
 class CreditToday(Func):
@@ -22,6 +22,14 @@ class LoanEndDate(Func):
 
     def __init__(self, start, months: int, **extra):
         super().__init__(start, Value(months, output_field=IntegerField()), **extra)
+
+
+class LoanIsActive(Func):
+    """loan_is_active(end_date): end_date > credit_today(), the one rule for an active loan."""
+
+    function = "loan_is_active"
+    arity = 1
+    output_field = BooleanField()
 
 
 class LoanInstallmentsDue(Func):

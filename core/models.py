@@ -7,6 +7,8 @@ database guards its invariants whoever writes to it.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pgtrigger
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
@@ -16,8 +18,14 @@ from django.db.models.functions import Now
 from core.sqlfiles import read_sql
 
 PHONE_PATTERN = r"^[1-9][0-9]{9,14}$"
+# The bounds of the data, each stated once: the models' columns and CHECK constraints, the
+# API's serializers and the ingestion's cell rules (ingestion/validate.py) all read these.
 MONEY = {"max_digits": 14, "decimal_places": 2}
+MAX_MONEY = Decimal("999999999999.99")  # the largest value numeric(14,2) holds
 RATE = {"max_digits": 5, "decimal_places": 2}
+MIN_RATE, MAX_RATE = Decimal("0"), Decimal("100")  # percent a year
+MIN_AGE, MAX_AGE = 18, 100
+NAME_MAX_LENGTH = 100
 MAX_TENURE_MONTHS = 600
 # The largest id a file may bring (Customer ID, Loan ID). The service's own ids (POST
 # /register, POST /create-loan, fresh ids of remapped loans) come from the identity sequences,
@@ -39,8 +47,8 @@ class Customer(models.Model):
             " sequence (from 1000000000 on) for customers registered through the API."
         ),
     )
-    first_name = models.CharField(max_length=100, db_comment="Given name, non-blank.")
-    last_name = models.CharField(max_length=100, db_comment="Family name, non-blank.")
+    first_name = models.CharField(max_length=NAME_MAX_LENGTH, db_comment="Given name, non-blank.")
+    last_name = models.CharField(max_length=NAME_MAX_LENGTH, db_comment="Family name, non-blank.")
     phone_number = models.CharField(
         max_length=15, db_comment="Digits only, 10-15, first digit non-zero; unique."
     )
@@ -77,7 +85,7 @@ class Customer(models.Model):
                 condition=Q(phone_number__regex=PHONE_PATTERN), name="customers_phone_number_format"
             ),
             models.CheckConstraint(
-                condition=Q(age__gte=18, age__lte=100), name="customers_age_range"
+                condition=Q(age__gte=MIN_AGE, age__lte=MAX_AGE), name="customers_age_range"
             ),
             models.CheckConstraint(
                 condition=Q(monthly_salary__gt=0), name="customers_monthly_salary_positive"
@@ -175,7 +183,7 @@ class Loan(models.Model):
                 condition=Q(loan_amount__gt=0), name="loans_loan_amount_positive"
             ),
             models.CheckConstraint(
-                condition=Q(interest_rate__gte=0, interest_rate__lte=100),
+                condition=Q(interest_rate__gte=MIN_RATE, interest_rate__lte=MAX_RATE),
                 name="loans_interest_rate_range",
             ),
             models.CheckConstraint(
@@ -482,8 +490,14 @@ class IngestionRun(models.Model):
         null=True,
         blank=True,
         db_comment="Why a failed run failed: message, total problem count, the first 100 "
-        "problems (file, row as Excel shows it, column, value, reason) and refused (true when "
-        "the files themselves were refused, so the same files fail again).",
+        "problems (file, row as Excel shows it, column, value, reason), refused (true when "
+        "the files themselves were refused, so the same files fail again) and abandoned (true "
+        "when its worker died mid-run).",
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0,
+        db_comment="Times a worker started this run: more than 1 when its task was delivered "
+        "again after a worker died running it; the run gives up past a bound (runs.py).",
     )
 
     class Meta:

@@ -14,11 +14,20 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.models import MAX_TENURE_MONTHS, PHONE_PATTERN, DecisionKind
+from core.models import (
+    MAX_AGE,
+    MAX_RATE,
+    MAX_TENURE_MONTHS,
+    MIN_AGE,
+    MIN_RATE,
+    NAME_MAX_LENGTH,
+    PHONE_PATTERN,
+    DecisionKind,
+)
 from core.renderers import RawJSON
 from core.services.customers import MAX_MONTHLY_INCOME, NewCustomer
 from core.services.decisions import stored_offer
-from core.services.eligibility import LoanRequest
+from core.services.eligibility import RULE_CODES, LoanRequest
 from core.services.repayments import STATUSES
 
 MAX_ID = 2**63 - 1
@@ -81,7 +90,6 @@ class NumberField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-NAME_MAX_LENGTH = 100
 # Characters with no visible form of their own: spaces, zero-width and other format characters.
 _INVISIBLE_CATEGORIES = {"Zs", "Zl", "Zp", "Cf"}
 
@@ -126,7 +134,7 @@ def money_field(**kwargs) -> NumberField:
 
 def rate_field(**kwargs) -> NumberField:
     return NumberField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"), **kwargs
+        max_digits=5, decimal_places=2, min_value=MIN_RATE, max_value=MAX_RATE, **kwargs
     )
 
 
@@ -163,7 +171,7 @@ class PhoneNumberField(serializers.Field):
 class RegisterRequestSerializer(serializers.Serializer):
     first_name = NameField()
     last_name = NameField()
-    age = StrictIntegerField(min_value=18, max_value=100)
+    age = StrictIntegerField(min_value=MIN_AGE, max_value=MAX_AGE)
     # Capped so that the approved limit (36 × income) fits a money column.
     monthly_income = money_field(min_value=Decimal("0.01"), max_value=MAX_MONTHLY_INCOME)
     phone_number = PhoneNumberField()
@@ -208,9 +216,7 @@ class RegisterResponseSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    rule = serializers.ChoiceField(
-        choices=["credit_score", "interest_rate", "affordability", "credit_limit"]
-    )
+    rule = serializers.ChoiceField(choices=list(RULE_CODES))
     message = serializers.CharField()
 
 

@@ -1,6 +1,7 @@
-"""Access to the SQL files under sql/ and migrations_sql/: the one home of every SQL statement.
+"""Access to the SQL files under sql/ and migrations_sql/, where the project's SQL lives.
 
-Python never carries SQL text of its own: migrations, triggers and services read the file they run.
+Migrations, triggers and services read the file they run; the README ("Project layout") lists
+the few one-line statements Python still spells out.
 """
 
 from __future__ import annotations

@@ -43,8 +43,14 @@ def ingest_data(self, customers_file: str, loans_file: str) -> dict[str, int]:
     task_id = self.request.id  # (self.request is thread-local; the pipeline publishes from two)
 
     def publish(meta: dict) -> None:
-        if task_id:
+        # Progress is best-effort: a result backend (Redis) lost mid-run must not fail a load
+        # that can finish, so any error of publishing is logged and the run goes on.
+        if not task_id:
+            return
+        try:
             self.update_state(task_id=task_id, state="PROGRESS", meta=meta)
+        except Exception:
+            logger.warning("ingestion %s: could not publish progress", task_id, exc_info=True)
 
     result = pipeline.run_ingestion(
         Path(customers_file), Path(loans_file), task_id=task_id, on_progress=publish

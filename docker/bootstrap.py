@@ -26,15 +26,16 @@ import django
 
 django.setup()
 
-import redis  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import DatabaseError, connection, connections  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
+from core.services.health import broker_problem, database_problem  # noqa: E402
+
 # Key of the session-level advisory lock that serialises migrate across web containers.
 MIGRATE_LOCK_KEY = 0x6372_6564_6974  # "credit"
 RETRY_SECONDS = 2
+BROKER_TIMEOUT_SECONDS = 3
 
 
 def log(message: str) -> None:
@@ -66,27 +67,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def database_ready() -> str | None:
-    try:
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError as exc:
-        connection.close()
-        return _first_line(exc)
-    return None
+    return database_problem()  # the probe GET /health uses (core/services/health.py)
 
 
 def broker_ready() -> str | None:
-    client = redis.Redis.from_url(
-        settings.CELERY_BROKER_URL, socket_connect_timeout=3, socket_timeout=3
-    )
-    try:
-        client.ping()
-    except (redis.RedisError, OSError) as exc:
-        return _first_line(exc)
-    finally:
-        client.close()
-    return None
+    return broker_problem(BROKER_TIMEOUT_SECONDS)
 
 
 def unapplied_migrations() -> str | None:

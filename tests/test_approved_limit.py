@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.services.customers import MAX_MONEY, MAX_MONTHLY_INCOME, approved_limit_for
+from core.models import MAX_MONEY
+from core.services.customers import MAX_MONTHLY_INCOME, approved_limit_for
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from core.models import FIRST_SERVICE_ID, MAX_FILE_ID, Customer, IngestionRun, Loan
-from core.services.ingestion import dispatch, generate, runs
+from core.services import sample_data as generate
+from core.services.ingestion import dispatch, runs
 from core.services.ingestion.errors import FailureReport, IngestionFailed
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.maintenance import current_debt_drift

@@ -21,7 +21,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from core.models import IngestionRun
-from core.services.ingestion import dispatch, generate
+from core.services import sample_data as generate
+from core.services.ingestion import dispatch
 from core.services.ingestion.pipeline import run_ingestion
 from tests.test_ingestion_worker import celery_worker, service_env  # noqa: F401 (fixture)
 

@@ -23,9 +23,9 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion.errors import IngestionFailed
-from core.services.ingestion.generate import generate_sample_files
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.maintenance import current_debt_drift
+from core.services.sample_data import generate_sample_files
 from tests.conftest import connect_separately
 
 REPO = Path(__file__).resolve().parent.parent
@@ -674,7 +674,6 @@ def test_committed_samples_load(caplog):
         "loans_inserted": 800,
         "loans_updated": 0,
         "ids_remapped": run.ids_remapped,
-        "bulk_load": False,
         "rows_inserted": 1100,
         "rows_updated": 0,
     }
@@ -770,39 +769,6 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path):
     assert IngestionRun.objects.get().error_report["message"].startswith("loans file")
 
 
-@pytest.mark.parametrize(
-    ("cell", "text"),
-    [
-        (14.0, "14"),
-        (8.2, "8.2"),
-        (8.199999999999999, "8.2"),  # how openpyxl writes 8.2: the same double
-        (1000.555, "1000.555"),
-        (1e20, "100000000000000000000"),
-        (2.5e-7, "0.00000025"),
-        ("  Aaron ", "Aaron"),
-        ("   ", None),
-        ("", None),
-        (None, None),
-        (True, "TRUE"),
-        (dt.date(2017, 3, 9), "2017-03-09"),
-        (dt.datetime(2017, 3, 9, 14, 30), "2017-03-09"),
-    ],
-)
-def test_cells_become_exact_text(cell, text):
-    from core.services.ingestion.read import cell_text
-
-    assert cell_text(cell) == text
-
-
-def test_numbers_in_date_columns_are_excel_serial_dates():
-    from core.services.ingestion.read import date_cell_text
-
-    assert date_cell_text(42803.0) == "2017-03-09"
-    assert date_cell_text(42803.75) == "2017-03-09"
-    assert date_cell_text("2017-03-09") == "2017-03-09"
-    assert date_cell_text(-1.0) == "-1"  # not a serial date: refused by the SQL rules
-
-
 @needs_real_files
 def test_text_with_copy_special_characters_loads_exactly(tmp_path):
     name = "O\\Brien\tJr\nIII"  # (XML cannot keep a carriage return)
@@ -812,56 +778,6 @@ def test_text_with_copy_special_characters_loads_exactly(tmp_path):
 
 
 # --- the two staging paths (stage.py): plain COPY into typed columns, text with cell parsers ---
-
-
-@pytest.mark.parametrize(
-    "cell",
-    [None, "", "  ", 14.0, 8.2, 8.199999999999999, 1000.555, -5.5, 0.0001, 0.0, -0.0, 12, 2.0**56],
-)
-def test_plain_numbers_are_the_same_text_as_in_the_text_path(cell):
-    from core.services.ingestion.read import cell_text, plain_number_text
-
-    assert plain_number_text(cell) == cell_text(cell)
-
-
-@pytest.mark.parametrize(
-    "cell",
-    [
-        "12",
-        "  12 ",
-        "abc",
-        True,
-        1e17,
-        1e20,
-        2.5e-7,
-        float("nan"),
-        float("inf"),
-        dt.date(2020, 1, 1),
-    ],
-)
-def test_anything_else_in_a_number_column_is_not_plain(cell):
-    from core.services.ingestion.read import NotPlainCell, plain_number_text
-
-    with pytest.raises(NotPlainCell):
-        plain_number_text(cell)
-
-
-@pytest.mark.parametrize(
-    "cell",
-    [None, "", " ", 42803.0, 42803.75, 1, dt.date(2017, 3, 9), dt.datetime(2017, 3, 9, 14, 30)],
-)
-def test_plain_dates_are_the_same_text_as_in_the_text_path(cell):
-    from core.services.ingestion.read import date_cell_text, plain_date_text
-
-    assert plain_date_text(cell) == date_cell_text(cell)
-
-
-@pytest.mark.parametrize("cell", ["2017-03-09", -1.0, 0.5, 3e6, float("nan"), True])
-def test_anything_else_in_a_date_column_is_not_plain(cell):
-    from core.services.ingestion.read import NotPlainCell, plain_date_text
-
-    with pytest.raises(NotPlainCell):
-        plain_date_text(cell)
 
 
 def text_path_messages(caplog) -> list[str]:
@@ -941,7 +857,7 @@ def test_both_paths_judge_plain_cells_alike(tmp_path, monkeypatch):
     assert [p.__dict__ for p in plain.problems] == [p.__dict__ for p in text.problems]
 
 
-# --- bulk loads (load.py): keys and indexes of loans rebuilt after the insert ----------------
+# --- loads over loans already loaded --------------------------------------------------------
 
 CATALOG_OF_LOANS = """
 SELECT 'constraint', conname::text, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint')
@@ -971,108 +887,6 @@ def loans_as_loaded() -> list[tuple]:
 
 
 @needs_real_files
-def test_a_bulk_load_rebuilds_every_key_and_index_exactly(settings):
-    before = catalog_of_loans()
-    names = {name for kind, name, *_ in before if kind == "constraint"}
-    assert {"loans_customer_id_fkey", "loans_pkey", "repayments_loan_id_fkey"} <= names
-    ingest()  # 782 loans: below the bulk threshold, row by row
-    row_by_row = loans_as_loaded()
-    assert Loan.objects.count() == 782
-    Loan.objects.all().delete()
-    Customer.objects.all().delete()
-
-    settings.INGEST_BULK_MIN_LOANS = 1
-    result = ingest()
-
-    assert result.bulk_load and result.loans_inserted == 782
-    assert loans_as_loaded() == row_by_row
-    assert catalog_of_loans() == before
-    assert current_debt_drift() == 0
-    with connection.cursor() as cursor:  # planner statistics are fresh
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'loans'::regclass")
-        assert cursor.fetchone()[0] == 782
-
-
-@needs_real_files
-def test_a_second_load_of_the_same_size_is_a_bulk_load_only_when_it_doubles_loans(settings):
-    settings.INGEST_BULK_MIN_LOANS = 1
-    assert ingest().bulk_load  # into an empty table
-    assert not ingest().bulk_load  # nothing new
-
-
-@needs_real_files
-def test_a_bulk_load_waits_for_readers_then_loads_row_by_row(settings, caplog):
-    settings.INGEST_BULK_MIN_LOANS = 1
-    reader = connect_separately()
-    try:
-        with reader.cursor() as cursor:  # an open transaction that has read loans
-            cursor.execute("SELECT count(*) FROM loans")
-        result = ingest()
-    finally:
-        reader.close()
-    assert not result.bulk_load and result.loans_inserted == 782
-    assert "loading row by row instead" in caplog.text
-    assert current_debt_drift() == 0
-
-
-@needs_real_files
-def test_a_bulk_load_that_fails_after_dropping_keys_changes_nothing(settings, monkeypatch):
-    from core.services.ingestion import load
-
-    ingest()
-    Loan.objects.all().delete()  # so the next run doubles loans and is a bulk load
-    Customer.objects.all().delete()
-    before = (database_state(), catalog_of_loans())
-    settings.INGEST_BULK_MIN_LOANS = 1
-    real_run_sql = load.run_sql
-
-    def failing_restore(cursor, name, params=None):
-        if name == "restore_loans_keys":
-            raise RuntimeError("the server went away mid-rebuild")
-        return real_run_sql(cursor, name, params)
-
-    monkeypatch.setattr(load, "run_sql", failing_restore)
-    with pytest.raises(RuntimeError):
-        ingest()
-    assert (database_state(), catalog_of_loans()) == before
-
-
-def loan_sheet(rows: list[tuple]):
-    """SheetRows over in-memory loan rows (header on row 1), as calamine would give them."""
-    from core.services.ingestion.headers import LOANS, match_headers
-    from core.services.ingestion.read import SheetRows
-
-    header = match_headers(LOANS, LOANS.headers, file_label="l.xlsx", header_row=1, first_column=0)
-    cells = [LOANS.headers, *[list(r) for r in rows]]
-    return SheetRows("l.xlsx", 1, len(rows), header, LOANS, lambda: iter(cells))
-
-
-def test_whole_row_rendering_is_cell_by_cell_rendering():
-    """Rows of floats and dates are rendered whole (read.py); the fields are those the cell by
-    cell rendering gives (exponents aside: PostgreSQL reads the same number from either)."""
-    from core.services.ingestion import copytext
-    from core.services.ingestion.read import PLAIN_FORMATTERS
-
-    day, later = dt.date(2013, 8, 14), dt.date(2024, 5, 14)
-    rows = [
-        (1.0, 5.0, 600000.0, 129.0, 8.11, 10144.0, 77.0, day, later),
-        (0.0, 10.5, 0.01, 1.0, 8.199999999999999, 1000.555, 0.0, day, day),
-        (12345678901234.0, 2.0**52, 0.0001, 600.0, 100.0, 99.99, 600.0, later, later),
-        ("", "", "", "", "", "", "", "", ""),  # calamine's padding: an empty row, skipped
-        (3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, dt.datetime(2020, 1, 2, 3, 4), day),  # cell by cell
-    ]
-    whole = list(loan_sheet(rows).plain_fields())
-    kinds = [c.kind for c in loan_sheet([]).spec.columns]
-    by_cell = [
-        (n + 2, copytext.fields([PLAIN_FORMATTERS[k](v) for k, v in zip(kinds, row, strict=True)]))
-        for n, row in enumerate(rows)
-        if n != 3
-    ]
-    assert whole == by_cell
-    assert whole[0] == (2, "1\t5\t600000\t129\t8.11\t10144\t77\t2013-08-14\t2024-05-14")
-
-
-@needs_real_files
 @pytest.mark.parametrize(
     ("cell", "reason"),
     [
@@ -1089,12 +903,9 @@ def test_extreme_numbers_get_the_text_paths_reason(tmp_path, cell, reason):
 
 
 @needs_real_files
-@pytest.mark.parametrize("bulk", [False, True])
-def test_a_load_that_updates_and_doubles_loans_gives_the_same_rows_in_bulk(
-    tmp_path, settings, bulk
-):
+def test_a_load_that_updates_and_doubles_loans_keeps_ids_keys_and_debts(tmp_path):
     """First the first 300 loans, then the whole file with one value changed: 1 update and 482
-    inserts, as a bulk load (482 >= 300) or row by row; the same rows, keys and debts."""
+    inserts; loaded pairs keep their ids, the keys stay, debts agree."""
     first = variant(REAL_LOANS, tmp_path / "first.xlsx", lambda s: s.delete_rows(302, 1000))
     ingest(loans=first)
     assert Loan.objects.count() == 300
@@ -1102,10 +913,9 @@ def test_a_load_that_updates_and_doubles_loans_gives_the_same_rows_in_bulk(
     ids_before = dict(Loan.objects.values_list("pk", "source_loan_id"))
     changed = variant(REAL_LOANS, tmp_path / "all.xlsx", lambda s: s.__setitem__("C2", 950000))
 
-    settings.INGEST_BULK_MIN_LOANS = 1 if bulk else 0
     result = ingest(loans=changed)
 
-    assert (result.bulk_load, result.loans_updated, result.loans_inserted) == (bulk, 1, 482)
+    assert (result.loans_updated, result.loans_inserted) == (1, 482)
     assert Loan.objects.count() == 782
     assert Loan.objects.get(customer_id=14, source_loan_id=5930).loan_amount == Decimal("950000")
     kept = dict(Loan.objects.filter(pk__in=ids_before).values_list("pk", "source_loan_id"))

@@ -108,6 +108,10 @@ def test_killed_worker_leaves_nothing_half_loaded(tmp_path):
     assert Loan.objects.count() == 0
     assert sequence_values() == sequences_before
     assert IngestionRun.objects.get(task_id=task_id).status == "running"  # it never finished
+    # --wait does not hang on it: its lock went with the worker's connection (abandoned).
+    outcome = dispatch.wait_for_ingestion(task_id, lambda meta: None, timeout=30)
+    assert not outcome.succeeded and "stopped before the run ended" in outcome.report.message
+    assert IngestionRun.objects.get(task_id=task_id).error_report["abandoned"] is True
 
     # The next run, on a new worker, succeeds.
     worker = start_worker(tmp_path / "second.log")

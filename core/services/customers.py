@@ -13,8 +13,6 @@ from core.sqlfiles import read_sql
 
 LAKH = Decimal("100000")
 LIMIT_SALARY_MULTIPLE = 36
-# The largest value a numeric(14,2) money column holds.
-MAX_MONEY = Decimal("999999999999.99")
 # The largest monthly income whose approved limit still fits a money column (tested).
 MAX_MONTHLY_INCOME = Decimal("27777776388.88")
 

@@ -17,6 +17,8 @@ from core.services.errors import CustomerNotFound, InstallmentRoundsToZero
 
 # Share of the monthly salary that all EMIs together may take (equal is allowed).
 MAX_EMI_SHARE_OF_SALARY = Decimal("0.5")
+# The rules a decision can fail, in the order they are checked: Reason.rule is one of these.
+RULE_CODES = ("credit_score", "interest_rate", "affordability", "credit_limit")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class Reason:
 
     rule: str
     message: str
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULE_CODES:
+            raise ValueError(f"unknown rule code {self.rule!r}")
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,8 @@ def decide(profile: CreditProfile, request: LoanRequest) -> Decision:
                 "affordability",
                 f"EMIs would take {share}% of the monthly salary: current EMIs "
                 f"{format_money(profile.current_emis)} + this loan's {format_money(emi)} = "
-                f"{format_money(total_emis)}, above 50% of {format_money(profile.monthly_salary)} "
-                f"= {format_money(emi_ceiling)}",
+                f"{format_money(total_emis)}, above {MAX_EMI_SHARE_OF_SALARY:.0%} of "
+                f"{format_money(profile.monthly_salary)} = {format_money(emi_ceiling)}",
             )
         )
 

@@ -1,6 +1,7 @@
-"""The state of the service's dependencies: GET /health, GET /health/ready and /metrics.
-
-GET /health/live checks nothing here: a process that answers it is alive.
+"""The state of the service's dependencies: GET /health, GET /health/ready and /metrics, the
+broker check before an ingestion is enqueued, and the containers' start-up waits
+(docker/bootstrap.py) all probe through here. GET /health/live checks nothing here: a process
+that answers it is alive.
 """
 
 from __future__ import annotations
@@ -27,28 +28,45 @@ class HealthReport:
         return self.database and self.broker
 
 
-def database_is_up() -> bool:
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def database_problem() -> str | None:
+    """None when PostgreSQL answers a trivial query on the default connection, else why not
+    (the first line of the error; the broken connection is closed, so the next try is new)."""
     try:
         connection.ensure_connection()
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return True
-    except DatabaseError:
-        return False
+    except DatabaseError as exc:
+        connection.close()
+        return _first_line(exc)
+    return None
+
+
+def broker_problem(timeout: float = BROKER_TIMEOUT_SECONDS) -> str | None:
+    """None when the Celery broker (Redis) answers PING within timeout seconds, else why not."""
+    client = redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_connect_timeout=timeout, socket_timeout=timeout
+    )
+    try:
+        if not client.ping():
+            return "no answer to PING"
+    except (redis.RedisError, OSError) as exc:
+        return _first_line(exc)
+    finally:
+        client.close()
+    return None
+
+
+def database_is_up() -> bool:
+    return database_problem() is None
 
 
 def broker_is_up() -> bool:
-    client = redis.Redis.from_url(
-        settings.CELERY_BROKER_URL,
-        socket_connect_timeout=BROKER_TIMEOUT_SECONDS,
-        socket_timeout=BROKER_TIMEOUT_SECONDS,
-    )
-    try:
-        return bool(client.ping())
-    except (redis.RedisError, OSError):
-        return False
-    finally:
-        client.close()
+    return broker_problem() is None
 
 
 def check_health() -> HealthReport:

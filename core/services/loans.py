@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from core.dbfunctions import CreditToday, LoanEndDate, LoanRepaymentsLeft
+from core.dbfunctions import CreditToday, LoanEndDate, LoanIsActive, LoanRepaymentsLeft
 from core.models import Customer, DecisionKind, Loan
 from core.services import decisions
 from core.services.decisions import DecisionOutcome
@@ -52,8 +52,7 @@ def create_loan(
                 emis_paid_on_time=0,
                 start_date=CreditToday(),
                 end_date=LoanEndDate(CreditToday(), request.tenure),
-                # tenure >= 1, so end_date > today: the loan is active.
-                is_active=True,
+                is_active=LoanIsActive(LoanEndDate(CreditToday(), request.tenure)),
             )
             loan_id = loan.loan_id
         return decisions.record(

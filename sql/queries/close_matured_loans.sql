@@ -1,6 +1,7 @@
--- The maturity sweep: a loan stops being active once its end_date has come. One statement, so
--- the loans UPDATE trigger lowers every affected customer's current_debt in one set-based step.
+-- The maturity sweep: a loan stops being active once loan_is_active(end_date) turns false
+-- (sql/loan_is_active_v1.sql). One statement, so the loans UPDATE trigger lowers every
+-- affected customer's current_debt in one set-based step.
 UPDATE loans
    SET is_active = false
  WHERE is_active
-   AND end_date <= credit_today();
+   AND NOT loan_is_active(end_date);

@@ -1,8 +1,6 @@
 -- Customers whose current_debt differs from the sum of their active loans (the invariant:
--- this count is 0).
+-- this count is 0; sql/customer_active_debt_v1.sql).
 SELECT count(*)
   FROM customers AS c
- WHERE c.current_debt <> (SELECT coalesce(sum(l.loan_amount), 0)
-                            FROM loans AS l
-                           WHERE l.customer_id = c.customer_id
-                             AND l.is_active);
+  JOIN customer_active_debt AS d USING (customer_id)
+ WHERE c.current_debt <> d.active_debt;

@@ -3,7 +3,7 @@
     python manage.py generate_sample_data --customers 300 --loans 800 --seed 20240601 --out data
 
 The files have the real files' format and quirks and are the same for the same seed; their ids
-and phone numbers never collide with the real files' (core/services/ingestion/generate.py).
+and phone numbers never collide with the real files' (core/services/sample_data.py).
 End dates come from the database's loan_end_date(), so the database must be reachable. A
 progress bar (rows written / total per file) is drawn on stderr.
 """
@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from core.management.progressbar import ProgressBar
-from core.services.ingestion.generate import SAMPLE_SEED, generate_sample_files
+from core.services.sample_data import SAMPLE_SEED, generate_sample_files
 
 
 class Command(BaseCommand):

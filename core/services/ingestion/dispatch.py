@@ -27,6 +27,8 @@ from core.services.ingestion.progress import FILES, Meta
 
 INGEST_TASK = "core.tasks.ingest_data"
 POLL_SECONDS = 0.25
+# How often the wait asks whether the run was abandoned by a dead worker (runs.mark_abandoned).
+ABANDONED_CHECK_SECONDS = 1.0
 
 
 class BrokerUnavailable(Exception):
@@ -98,7 +100,9 @@ def wait_for_ingestion(
     Raises NoWorker when the task is still waiting for a worker after worker_timeout seconds,
     WaitTimedOut when the run has not ended after timeout seconds (None: no limit), and
     OtherDatabase when a worker runs the task while this database's row of the run stays
-    queued (a worker always marks the row running before it publishes any progress).
+    queued (a worker always marks the row running before it publishes any progress). A run
+    whose worker died (its row running, its lock free: runs.mark_abandoned) ends the wait as
+    failed.
     """
     result = current_app.AsyncResult(task_id)
     started = time.monotonic()
@@ -106,8 +110,14 @@ def wait_for_ingestion(
     pickup_deadline = None if worker_timeout is None else started + worker_timeout
     last: Meta = {"stage": "waiting for a worker"}
     row_seen_taken = False
+    next_abandoned_check = started
     while True:
         state = result.state
+        if state not in states.READY_STATES and time.monotonic() >= next_abandoned_check:
+            next_abandoned_check = time.monotonic() + ABANDONED_CHECK_SECONDS
+            if runs.mark_abandoned(task_id):
+                on_progress(_final(last, "failed (worker died)", None))
+                return Outcome(succeeded=False, report=_failure_report(task_id, result))
         if state in (states.SUCCESS, "PROGRESS") and not row_seen_taken:
             row_seen_taken = _check_same_database(task_id, state)
         if state == states.SUCCESS:

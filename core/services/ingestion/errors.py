@@ -7,6 +7,8 @@ from typing import Any
 
 # The report lists at most this many problems, in file order; the total is always counted.
 MAX_REPORTED_PROBLEMS = 100
+# A refused value is shown cut to this many characters (and '…'): problem_report.sql.
+MAX_REPORTED_VALUE_CHARS = 200
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ class IngestionResult:
     loans_inserted: int
     loans_updated: int
     ids_remapped: int
-    bulk_load: bool  # keys and indexes of loans rebuilt after the insert (load.py)
 
     @property
     def rows_inserted(self) -> int:
@@ -50,7 +49,7 @@ class IngestionResult:
     def rows_updated(self) -> int:
         return self.customers_updated + self.loans_updated
 
-    def as_dict(self) -> dict[str, int | bool]:
+    def as_dict(self) -> dict[str, int]:
         totals = {"rows_inserted": self.rows_inserted, "rows_updated": self.rows_updated}
         return asdict(self) | totals
 
@@ -64,6 +63,25 @@ def run_ingestion(
 ) -> IngestionResult:
     """Load both files or nothing. Raises IngestionFailed (with its report) when refused."""
     run = runs.start_run(task_id, customers_file, loans_file)
+    try:
+        return _run(run, customers_file, loans_file, on_progress)
+    finally:
+        runs.release_run(run)
+
+
+def _run(
+    run: runs.IngestionRun,
+    customers_file: Path,
+    loans_file: Path,
+    on_progress: Callable[[Meta], None] | None,
+) -> IngestionResult:
+    if runs.given_up(run):
+        report = FailureReport(
+            message=f"ingestion gave up: its worker died during each of the {run.attempts - 1} "
+            "attempts of this run (killed, e.g. out of memory); nothing was loaded"
+        )
+        runs.fail_run(run, report)
+        raise IngestionFailed.from_report(report)
     tracker = ProgressTracker(on_progress)
     try:
         counts = _ingest(customers_file, loans_file, tracker)
@@ -106,14 +124,7 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
         with transaction.atomic(), connection.cursor() as cursor:
             tracker.set_stage("waiting for any other run to finish")
             run_sql(cursor, "advisory_lock")
-            run_sql(
-                cursor,
-                "run_settings",
-                {
-                    "work_mem": settings.INGEST_WORK_MEM,
-                    "maintenance_work_mem": settings.INGEST_MAINTENANCE_WORK_MEM,
-                },
-            )
+            run_sql(cursor, "run_settings", {"work_mem": settings.INGEST_WORK_MEM})
             stage.create_staging(cursor)
             stage.copy_rows(cursor, customers, "customers", tracker)
             tracker.set_stage("opening the loan workbook")

@@ -15,8 +15,8 @@ Each sheet can be read twice, in two renderings of the same cells (stage.py pick
     a plain number or date there (text, a boolean, NaN, a number too long to be read the same
     way by both paths) raises NotPlainCell, and the file is read again as text. A row of only
     floats and dates where the columns expect them (every row of the real loan file) is
-    rendered whole, by one %-format of its floats and an ISO-date cache (the 1M-row loan
-    file's copy stage went from 15 s to 9 s);
+    rendered whole, by one %-format of its floats and an ISO-date cache (bench/RESULTS.md has
+    what it saves);
   * text (SheetRows.text_fields): every cell as text, for the text staging and the cell
     parsers of sql/ingestion_cells_v1.sql, which name the problem of each refused cell.
 For a plain cell both renderings give the same value, so both paths load the same rows.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,18 @@ EXCEL_LAST_SERIAL = 2958465
 # 18 digits (integers) and 30 digits (decimals) the SQL parsers read.
 PLAIN_LIMIT = 10**17
 
+# Bounds checked before a workbook is parsed (open_sheet), so a hostile file is refused at once
+# instead of holding the run (and its lock) while calamine inflates it. The 1M-loan sample
+# workbook is 45 MiB on disk and about 300 MiB unpacked, without shared strings.
+MAX_WORKBOOK_BYTES = 200 * 2**20  # the file on disk
+MAX_UNPACKED_BYTES = 1024 * 2**20  # the members of an .xlsx/.ods zip, as their headers declare
+MAX_SHARED_STRINGS_BYTES = 64 * 2**20  # xl/sharedStrings.xml, where every text cell lives
+SHARED_STRINGS = "xl/sharedStrings.xml"
+# A text cell longer than this is cut to one character more before staging (the SQL rules then
+# refuse it as too long or not a number, and the report shows its start): no column holds more
+# than 100 characters, and staging never carries a huge cell.
+MAX_CELL_CHARS = 1000
+
 Text = str | None
 
 
@@ -75,7 +88,7 @@ def cell_text(value: object) -> Text:
             return format(Decimal(text), "f")
         return text
     if kind is str:
-        return value.strip() or None  # type: ignore[union-attr]
+        return value.strip()[: MAX_CELL_CHARS + 1] or None  # type: ignore[union-attr]
     if kind is bool:
         return "TRUE" if value else "FALSE"
     if kind is int:
@@ -87,8 +100,8 @@ def cell_text(value: object) -> Text:
     if value is None:
         return None
     if isinstance(value, str):
-        return value.strip() or None
-    return str(value)  # times and durations: refused by the SQL cell rules
+        return value.strip()[: MAX_CELL_CHARS + 1] or None
+    return str(value)[: MAX_CELL_CHARS + 1]  # times and durations: refused by the SQL cell rules
 
 
 def date_cell_text(value: object) -> Text:
@@ -224,6 +237,7 @@ def open_sheet(path: Path, spec: FileSpec) -> Iterator[SheetRows]:
     label = path.name
     if not path.is_file():
         raise IngestionFailed(f"{spec.name} file {path} does not exist")
+    check_sizes(path, spec)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
@@ -257,3 +271,38 @@ def open_sheet(path: Path, spec: FileSpec) -> Iterator[SheetRows]:
             spec=spec,
             _rows=sheet.iter_rows,
         )
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB"
+
+
+def check_sizes(path: Path, spec: FileSpec) -> None:
+    """Refuse (IngestionFailed) a workbook over the bounds above, before anything parses it:
+    its size on disk and, for a zip (.xlsx, .ods), the sizes its members declare."""
+    size = path.stat().st_size
+    if size > MAX_WORKBOOK_BYTES:
+        raise IngestionFailed(
+            f"{spec.name} file {path} is {_mib(size)}: over the {_mib(MAX_WORKBOOK_BYTES)} a "
+            "workbook may have"
+        )
+    if not zipfile.is_zipfile(path):
+        return  # .xls and friends: calamine reads them, bounded by the size on disk
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # calamine names the problem (open_sheet)
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise IngestionFailed(
+            f"{spec.name} file {path} unpacks to {_mib(unpacked)}: over the "
+            f"{_mib(MAX_UNPACKED_BYTES)} a workbook may hold"
+        )
+    for member in members:
+        if member.filename == SHARED_STRINGS and member.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise IngestionFailed(
+                f"{spec.name} file {path} holds {_mib(member.file_size)} of text cells "
+                f"({SHARED_STRINGS}): over the {_mib(MAX_SHARED_STRINGS_BYTES)} a workbook may "
+                "hold"
+            )

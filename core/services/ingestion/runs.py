@@ -7,16 +7,25 @@ import hashlib
 import logging
 from pathlib import Path
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.models import IngestionRun, IngestionStatus
 from core.services.ingestion.errors import FailureReport
+from core.services.ingestion.queries import run_sql
 
 logger = logging.getLogger(__name__)
 
 
 DIGEST_CHUNK = 1 << 20
+# A run whose task was delivered this many times (its worker died each time: killed, out of
+# memory) is not started again: the task fails with the run recorded as failed.
+MAX_ATTEMPTS = 3
+ABANDONED_MESSAGE = (
+    "the worker running this ingestion stopped before the run ended (its process died or lost "
+    "its database connection); nothing was loaded. Start the run again."
+)
 
 
 def files_digest(customers_file: Path, loans_file: Path) -> str:
@@ -44,7 +53,10 @@ def record_queued(
 
 
 def start_run(task_id: str | None, customers_file: Path, loans_file: Path) -> IngestionRun:
-    """Mark the run as running (its queued row, or a new row); a redelivered task starts over."""
+    """Mark the run as running (its queued row, or a new row) and hold its lock (hold_run.sql)
+    until release_run; a redelivered task starts over, one attempt more. Other runs left
+    running by a dead worker are marked abandoned first."""
+    mark_abandoned()
     values = {
         "customers_file": str(customers_file),
         "loans_file": str(loans_file),
@@ -57,10 +69,41 @@ def start_run(task_id: str | None, customers_file: Path, loans_file: Path) -> In
         "ids_remapped": 0,
         "error_report": None,
     }
-    if task_id is None:
-        return IngestionRun.objects.create(**values)
-    run, _ = IngestionRun.objects.update_or_create(task_id=task_id, defaults=values)
+    with transaction.atomic():  # the row says running only once its lock is held
+        if task_id is None:
+            run = IngestionRun.objects.create(**values, attempts=1)
+        else:
+            run, _ = IngestionRun.objects.update_or_create(task_id=task_id, defaults=values)
+            IngestionRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1)
+            run.refresh_from_db(fields=["attempts"])
+        with connection.cursor() as cursor:
+            run_sql(cursor, "hold_run", {"run_id": run.pk})
     return run
+
+
+def given_up(run: IngestionRun) -> bool:
+    """True when the run has been started more than MAX_ATTEMPTS times."""
+    return run.attempts > MAX_ATTEMPTS
+
+
+def release_run(run: IngestionRun) -> None:
+    """Let go of the run's lock (its row already records how it ended); never raises."""
+    try:
+        with connection.cursor() as cursor:
+            run_sql(cursor, "release_run", {"run_id": run.pk})
+    except DatabaseError:
+        logger.exception("could not release the lock of ingestion run %s", run.pk)
+
+
+def mark_abandoned(task_id: str | None = None) -> list[int]:
+    """Mark failed (abandoned) every run left running by a dead worker, or only the run of
+    task_id; returns their ids."""
+    with connection.cursor() as cursor:
+        run_sql(cursor, "abandoned_runs", {"message": ABANDONED_MESSAGE, "task_id": task_id})
+        marked = [row[0] for row in cursor.fetchall()]
+    for run_id in marked:
+        logger.warning("ingestion run %s was abandoned by its worker; marked failed", run_id)
+    return marked
 
 
 def succeed_run(

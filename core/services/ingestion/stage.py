@@ -37,34 +37,42 @@ PROGRESS_EVERY = 2000
 class TextStream:
     """A file-like read() over an iterator of text pieces, for cursor.copy_expert.
 
+    Linear in the text's length whatever the size of a piece: a piece longer than the block
+    asked for is handed out slice by slice from an offset, never re-joined or re-cut.
     psycopg2 turns an exception raised by read() into a cancelled COPY (QueryCanceled); the
     original is kept in .error so that the caller can tell what happened.
     """
 
     def __init__(self, pieces: Iterable[str]) -> None:
         self._pieces = iter(pieces)
-        self._pending = ""
+        self._piece = ""
+        self._offset = 0  # how much of _piece has been handed out
         self.error: BaseException | None = None
 
     def read(self, size: int = -1) -> str:
-        parts = [self._pending]
-        length = len(self._pending)
-        if size < 0 or length < size:
-            try:
-                for piece in self._pieces:
-                    parts.append(piece)
-                    length += len(piece)
-                    if 0 <= size <= length:
+        parts = []
+        wanted = size if size >= 0 else float("inf")
+        try:
+            while wanted > 0:
+                if self._offset >= len(self._piece):
+                    piece = next(self._pieces, None)
+                    if piece is None:
                         break
-            except BaseException as exc:
-                self.error = exc
-                raise
-        data = "".join(parts)
-        if 0 <= size < len(data):
-            data, self._pending = data[:size], data[size:]
-        else:
-            self._pending = ""
-        return data
+                    self._piece, self._offset = piece, 0
+                    if len(piece) <= wanted:  # the common case: a whole line, not sliced
+                        parts.append(piece)
+                        self._offset = len(piece)
+                        wanted -= len(piece)
+                        continue
+                end = self._offset + wanted if wanted != float("inf") else len(self._piece)
+                part = self._piece[self._offset : end]
+                parts.append(part)
+                self._offset += len(part)
+                wanted -= len(part)
+        except BaseException as exc:
+            self.error = exc
+            raise
+        return "".join(parts)
 
 
 def copy_lines(

@@ -8,14 +8,33 @@ continues only when it stays empty.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from core.models import MAX_FILE_ID, MAX_TENURE_MONTHS, PHONE_PATTERN, Customer
-from core.services.customers import MAX_MONEY
-from core.services.ingestion.errors import MAX_REPORTED_PROBLEMS, FailureReport, Problem
+from core.models import (
+    MAX_AGE,
+    MAX_FILE_ID,
+    MAX_MONEY,
+    MAX_RATE,
+    MAX_TENURE_MONTHS,
+    MIN_AGE,
+    MIN_RATE,
+    NAME_MAX_LENGTH,
+    PHONE_PATTERN,
+)
+from core.services.ingestion.errors import (
+    MAX_REPORTED_PROBLEMS,
+    MAX_REPORTED_VALUE_CHARS,
+    FailureReport,
+    Problem,
+)
 from core.services.ingestion.queries import run_sql
 
 FILE_ORDER = {1: "customers", 2: "loans"}
+# Dates a loan may carry (Date of Approval, End Date): anything outside is a typo or a
+# placeholder (9999-12-31 would load as a loan active for ever), refused by cell_problems.sql.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -28,11 +47,17 @@ class FileLabels:
 
 def _rule_parameters() -> dict[str, object]:
     return {
-        "name_max_length": Customer._meta.get_field("first_name").max_length,
+        "name_max_length": NAME_MAX_LENGTH,
+        "min_age": MIN_AGE,
+        "max_age": MAX_AGE,
+        "min_rate": MIN_RATE,
+        "max_rate": MAX_RATE,
         "phone_pattern": PHONE_PATTERN,
         "max_money": MAX_MONEY,
         "max_tenure": MAX_TENURE_MONTHS,
         "max_file_id": MAX_FILE_ID,
+        "earliest_date": EARLIEST_DATE,
+        "latest_date": LATEST_DATE,
     }
 
 
@@ -50,7 +75,11 @@ def check_against_database(cursor) -> None:
 
 def problem_report(cursor, labels: dict[str, FileLabels]) -> FailureReport | None:
     """The first problems in file order and their total, or None when there is none."""
-    run_sql(cursor, "problem_report", {"limit": MAX_REPORTED_PROBLEMS})
+    run_sql(
+        cursor,
+        "problem_report",
+        {"limit": MAX_REPORTED_PROBLEMS, "value_max_length": MAX_REPORTED_VALUE_CHARS},
+    )
     rows = cursor.fetchall()
     if not rows:
         return None

@@ -8,7 +8,9 @@
 -- The *_problem functions take the cell's text only to tell a missing cell from an unreadable
 -- one. Where the value was read, any non-NULL text does (the '' below), so the plain path's
 -- values are never rendered as text except in the report (coalesce(<column>_text, value)).
--- Parameters: name_max_length, phone_pattern, max_money, max_tenure, max_file_id.
+-- Parameters: name_max_length, min_age, max_age, min_rate, max_rate, phone_pattern,
+-- max_money, max_tenure, max_file_id, earliest_date, latest_date (core/models.py,
+-- ingestion/validate.py).
 ANALYZE ingest_customers;
 ANALYZE ingest_loans;
 
@@ -25,7 +27,7 @@ SELECT 1, p.row_no, c.position, c.column_key, c.value, c.reason
                ingest_text_problem(t.last_name, %(name_max_length)s) AS last_name_problem,
                -- customers_age_range
                ingest_integer_problem(CASE WHEN t.age IS NULL THEN t.age_text ELSE '' END,
-                                      t.age, 18, 100) AS age_problem,
+                                      t.age, %(min_age)s, %(max_age)s) AS age_problem,
                -- customers_phone_number_format
                CASE WHEN t.phone_number IS NULL THEN 'missing value'
                     WHEN t.phone_number !~ %(phone_pattern)s
@@ -82,7 +84,7 @@ SELECT 2, p.row_no, c.position, c.column_key, c.value, c.reason
                -- loans_interest_rate_range, numeric(5,2)
                ingest_decimal_problem(
                    CASE WHEN t.interest_rate IS NULL THEN t.interest_rate_text ELSE '' END,
-                   t.interest_rate, 0, false, 100) AS interest_rate_problem,
+                   t.interest_rate, %(min_rate)s, false, %(max_rate)s) AS interest_rate_problem,
                -- loans_monthly_installment_positive, numeric(14,2)
                ingest_decimal_problem(
                    CASE WHEN t.monthly_payment IS NULL THEN t.monthly_payment_text ELSE '' END,
@@ -92,13 +94,22 @@ SELECT 2, p.row_no, c.position, c.column_key, c.value, c.reason
                    CASE WHEN t.emis_paid_on_time IS NULL THEN t.emis_paid_on_time_text
                         ELSE '' END,
                    t.emis_paid_on_time, 0, NULL) AS emis_paid_on_time_problem,
-               ingest_date_problem(
+               -- a plausible date: earliest_date..latest_date (validate.py)
+               coalesce(ingest_date_problem(
                    CASE WHEN t.start_date IS NULL THEN t.start_date_text ELSE '' END,
-                   t.start_date) AS date_of_approval_problem,
+                   t.start_date),
+                   CASE WHEN t.start_date NOT BETWEEN %(earliest_date)s AND %(latest_date)s
+                        THEN 'must be between ' || %(earliest_date)s::date::text || ' and '
+                             || %(latest_date)s::date::text
+                   END) AS date_of_approval_problem,
                -- loans_end_date_matches_tenure (the date itself; the rule: file_problems.sql)
-               ingest_date_problem(
+               coalesce(ingest_date_problem(
                    CASE WHEN t.end_date IS NULL THEN t.end_date_text ELSE '' END,
-                   t.end_date) AS end_date_problem
+                   t.end_date),
+                   CASE WHEN t.end_date NOT BETWEEN %(earliest_date)s AND %(latest_date)s
+                        THEN 'must be between ' || %(earliest_date)s::date::text || ' and '
+                             || %(latest_date)s::date::text
+                   END) AS end_date_problem
           FROM ingest_loans AS t
         OFFSET 0) AS p
  CROSS JOIN LATERAL (VALUES

@@ -15,7 +15,7 @@ WITH updated AS (
            emis_paid_on_time   = i.emis_paid_on_time,
            start_date          = i.start_date,
            end_date            = i.end_date,
-           is_active           = i.end_date > credit_today()
+           is_active           = loan_is_active(i.end_date)
       FROM ingest_loan_ids AS i
      WHERE NOT i.is_new
        AND l.loan_id = i.loan_id
@@ -24,7 +24,7 @@ WITH updated AS (
             l.emis_paid_on_time, l.start_date, l.end_date, l.is_active)
            IS DISTINCT FROM
            (i.loan_amount, i.interest_rate, i.tenure, i.monthly_payment, i.emis_paid_on_time,
-            i.start_date, i.end_date, i.end_date > credit_today())
+            i.start_date, i.end_date, loan_is_active(i.end_date))
     RETURNING 1
 )
 SELECT count(*) FROM updated;

@@ -32,7 +32,7 @@ from core.services.customers import approved_limit_for
 from core.services.emi import monthly_installment
 from core.services.ingestion.headers import CUSTOMERS, LOANS
 from core.services.ingestion.progress import Meta
-from core.services.ingestion.queries import run_sql
+from core.sqlfiles import read_sql
 
 CUSTOMERS_FILE = "customer_data.xlsx"
 LOANS_FILE = "loan_data.xlsx"
@@ -249,5 +249,7 @@ def _loan_values(customer_id: int, loan_id: int, rng: random.Random) -> list:
 def _end_dates(starts: list[dt.date], tenures: list[int]) -> list[dt.date]:
     """start + tenure months for each pair, by the database's loan_end_date (one query)."""
     with connection.cursor() as cursor:
-        run_sql(cursor, "loan_end_dates", {"start_dates": starts, "tenures": tenures})
+        cursor.execute(
+            read_sql("sql/queries/loan_end_dates.sql"), {"start_dates": starts, "tenures": tenures}
+        )
         return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,104 @@
+"""A load never stalls readers: while a run holds its locks (rows written, not yet committed),
+another session reads customers, loans and the credit views, and the API answers reads and
+decisions; only writers wait (README, "Ingestion": "A load never stalls the API")."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg2.errors
+import pytest
+from django.db import connection
+
+from core.models import Loan
+from core.services.ingestion import load
+from tests.conftest import connect_separately
+from tests.test_ingestion import REAL_LOANS, ingest, needs_real_files, variant
+
+pytestmark = [pytest.mark.django_db(transaction=True), needs_real_files]
+
+READS = [
+    "SELECT count(*) FROM customers",
+    "SELECT count(*), sum(loan_amount) FROM loans WHERE customer_id = 14",
+    "SELECT count(*) FROM customer_credit_features",
+    "SELECT count(*) FROM customer_credit_scores",
+]
+
+
+@pytest.fixture
+def paused_load(monkeypatch, tmp_path):
+    """A second run (one loan amount changed) held after its load phase, before its commit."""
+    ingest()
+    changed = variant(REAL_LOANS, tmp_path / "l.xlsx", lambda s: s.__setitem__("C2", 950000))
+    loaded, go = threading.Event(), threading.Event()
+    outcome: list = []
+    real_load = load.load
+
+    def load_then_wait(cursor):
+        counts = real_load(cursor)
+        loaded.set()
+        assert go.wait(timeout=60)
+        return counts
+
+    monkeypatch.setattr(load, "load", load_then_wait)
+
+    def run() -> None:
+        try:
+            outcome.append(ingest(loans=changed))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        assert loaded.wait(timeout=120), "the run never reached its load phase"
+        yield
+    finally:
+        go.set()
+        worker.join(timeout=60)
+    assert outcome and outcome[0].loans_updated == 1
+
+
+def test_readers_go_on_while_a_load_holds_its_locks(paused_load, api):
+    reader = connect_separately()
+    try:
+        with reader.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+            for statement in READS:
+                cursor.execute(statement)
+                assert cursor.fetchone()[0] > 0, statement
+            cursor.execute("SELECT sum(loan_amount) FROM loans WHERE customer_id = 14")
+            before = cursor.fetchone()[0]  # the committed rows, not the run's
+    finally:
+        reader.close()
+    assert Loan.objects.filter(customer_id=14, source_loan_id=5930).get().loan_amount != 950000
+    assert before is not None
+
+    with connection.cursor() as cursor:  # the API's session: a wait would fail, not hang
+        cursor.execute("SET lock_timeout = '2s'")
+    try:
+        assert api.get("/view-loans/14").status_code == 200
+        assert api.get("/credit-score/14").status_code == 200
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+
+def test_writers_wait_for_a_load(paused_load):
+    writer = connect_separately()
+    try:
+        with writer.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+            for table in ("customers", "loans"):  # the lock every INSERT/UPDATE/DELETE takes
+                with pytest.raises(psycopg2.errors.LockNotAvailable):
+                    cursor.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
+                writer.rollback()
+                cursor.execute("SET lock_timeout = '300ms'")
+            # A decision row's foreign key locks its customer (FOR KEY SHARE): check-eligibility
+            # and create-loan wait for the load like writers (README, "A load never stalls the
+            # API").
+            with pytest.raises(psycopg2.errors.LockNotAvailable):
+                cursor.execute("SELECT 1 FROM customers WHERE customer_id = 14 FOR KEY SHARE")
+    finally:
+        writer.rollback()
+        writer.close()

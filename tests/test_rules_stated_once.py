@@ -1,0 +1,61 @@
+"""Each rule and bound is stated once, and everything that words or checks it reads that one
+statement (README "Credit score and decision rules", "Ingestion")."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from core import models, serializers
+from core.services import eligibility
+from core.services.credit_score import CreditProfile
+from core.services.eligibility import RULE_CODES, LoanRequest, Reason, decide
+from core.services.ingestion import validate
+
+
+def over_budget() -> tuple[CreditProfile, LoanRequest]:
+    profile = CreditProfile(
+        customer_id=1,
+        credit_score=80,
+        current_debt=Decimal("0"),
+        current_emis=Decimal("20000"),
+        approved_limit=Decimal("9000000"),
+        monthly_salary=Decimal("50000"),
+    )
+    return profile, LoanRequest(1, Decimal("100000"), Decimal("12"), 12)
+
+
+@pytest.mark.parametrize(("share", "words"), [("0.5", "above 50% of"), ("0.4", "above 40% of")])
+def test_the_affordability_message_states_the_share_the_rule_uses(monkeypatch, share, words):
+    monkeypatch.setattr(eligibility, "MAX_EMI_SHARE_OF_SALARY", Decimal(share))
+    [reason] = [r for r in decide(*over_budget()).reasons if r.rule == "affordability"]
+    assert words in reason.message
+
+
+def test_a_reason_takes_only_a_listed_rule_code():
+    with pytest.raises(ValueError, match="unknown rule code"):
+        Reason("afordability", "typo")
+    field = serializers.ReasonSerializer().fields["rule"]
+    assert tuple(field.choices) == RULE_CODES
+
+
+def test_models_serializers_and_ingestion_read_the_same_bounds():
+    register = serializers.RegisterRequestSerializer().fields
+    assert (register["age"].min_value, register["age"].max_value) == (
+        models.MIN_AGE,
+        models.MAX_AGE,
+    )
+    assert (
+        register["first_name"].max_length
+        == models.Customer._meta.get_field("first_name").max_length
+    )
+    rate = serializers.rate_field()
+    assert (rate.min_value, rate.max_value) == (models.MIN_RATE, models.MAX_RATE)
+    rules = validate._rule_parameters()
+    assert (rules["min_age"], rules["max_age"]) == (models.MIN_AGE, models.MAX_AGE)
+    assert (rules["min_rate"], rules["max_rate"]) == (models.MIN_RATE, models.MAX_RATE)
+    assert rules["max_money"] == models.MAX_MONEY
+    assert rules["max_file_id"] == models.MAX_FILE_ID
+    checks = {c.name: c.condition for c in models.Customer._meta.constraints}
+    assert ("age__gte", models.MIN_AGE) in checks["customers_age_range"].children
