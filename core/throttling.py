@@ -22,13 +22,13 @@ class _RateLimitedWarning:
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._lock = threading.Lock()
-        self._last = -float("inf")
+        self._last: float | None = None  # monotonic time of the last warning
         self._suppressed = 0
 
     def warn(self, exc: Exception) -> None:
         now = time.monotonic()
         with self._lock:
-            if now - self._last < self.interval:
+            if self._last is not None and now - self._last < self.interval:
                 self._suppressed += 1
                 return
             suppressed, self._suppressed, self._last = self._suppressed, 0, now

@@ -17,6 +17,7 @@ psycopg2 asks for the next block, so staging adds no memory beyond the reader's 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable, Iterator
 
 import psycopg2
@@ -51,7 +52,7 @@ class TextStream:
 
     def read(self, size: int = -1) -> str:
         parts = []
-        wanted = size if size >= 0 else float("inf")
+        wanted = size if size >= 0 else sys.maxsize  # size < 0: everything
         try:
             while wanted > 0:
                 if self._offset >= len(self._piece):
@@ -64,8 +65,7 @@ class TextStream:
                         self._offset = len(piece)
                         wanted -= len(piece)
                         continue
-                end = self._offset + wanted if wanted != float("inf") else len(self._piece)
-                part = self._piece[self._offset : end]
+                part = self._piece[self._offset : self._offset + wanted]
                 parts.append(part)
                 self._offset += len(part)
                 wanted -= len(part)
