@@ -658,8 +658,7 @@ def test_generator_output_round_trips_and_is_deterministic(tmp_path):
     assert current_debt_drift() == 0
 
 
-def test_committed_samples_load(caplog):
-    caplog.set_level("INFO", logger="core.services.ingestion.stage")
+def test_committed_samples_load():
     result = run_ingestion(REPO / "data" / "customer_data.xlsx", REPO / "data" / "loan_data.xlsx")
     assert result.customers_inserted == 300 and result.loans_inserted == 800
     # What the Celery task returns (JSON): every count, the same as the run's record.
@@ -679,7 +678,6 @@ def test_committed_samples_load(caplog):
     }
     assert (run.rows_read, run.rows_inserted, run.rows_updated) == (1100, 1100, 0)
     assert run.ids_remapped == Loan.objects.exclude(loan_id=F("source_loan_id")).count()
-    assert text_path_messages(caplog) == []  # the generator's files take the plain path
 
 
 # --- ids already taken, phones already used, unreadable files ----------------------------------
@@ -777,25 +775,11 @@ def test_text_with_copy_special_characters_loads_exactly(tmp_path):
     assert Customer.objects.get(pk=1).last_name == name
 
 
-# --- the two staging paths (stage.py): plain COPY into typed columns, text with cell parsers ---
-
-
-def text_path_messages(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if "staged as text" in r.getMessage()]
+# --- one staging path (stage.py): every cell lands typed, or as text for the rules to name ---
 
 
 @needs_real_files
-def test_the_real_files_take_the_plain_path(caplog):
-    caplog.set_level("INFO", logger="core.services.ingestion.stage")
-    ingest()
-    assert text_path_messages(caplog) == []
-    assert Loan.objects.count() == 782
-
-
-@needs_real_files
-def test_numbers_written_as_text_take_the_text_path_and_load_the_same(tmp_path, caplog):
-    caplog.set_level("INFO", logger="core.services.ingestion.stage")
-
+def test_numbers_written_as_text_load_the_same_as_numbers(tmp_path):
     def as_text(sheet):
         for row in range(2, sheet.max_row + 1):
             for column in "CDF":  # Loan Amount, Tenure, Monthly payment
@@ -803,12 +787,8 @@ def test_numbers_written_as_text_take_the_text_path_and_load_the_same(tmp_path, 
                 if isinstance(cell.value, int | float):
                     cell.value = f" {cell.value} "
 
-    loans = variant(REAL_LOANS, tmp_path / "loans.xlsx", as_text)
-    ingest(loans=loans)
+    ingest(loans=variant(REAL_LOANS, tmp_path / "loans.xlsx", as_text))
     from_text = loans_as_loaded()
-    [message] = text_path_messages(caplog)
-    assert "loans.xlsx" in message and "not a plain number or date" in message
-
     Loan.objects.all().delete()  # (the sequences move on: loan ids are not compared)
     Customer.objects.all().delete()
     ingest()
@@ -816,45 +796,65 @@ def test_numbers_written_as_text_take_the_text_path_and_load_the_same(tmp_path, 
 
 
 @needs_real_files
-def test_a_value_postgresql_refuses_falls_back_to_the_cell_rules(tmp_path, caplog):
-    caplog.set_level("INFO", logger="core.services.ingestion.stage")
+def test_a_fraction_in_a_whole_number_column_is_named(tmp_path):
     loans = variant(REAL_LOANS, tmp_path / "loans.xlsx", lambda s: s.__setitem__("D9", 12.5))
-    [problem] = refused(loans=loans).report.problems
-    assert (problem.row, problem.column, problem.value) == (9, 'D "Tenure"', "12.5")
+    problems = refused(loans=loans).report.problems
+    [problem] = [p for p in problems if p.column == 'D "Tenure"']
+    assert (problem.row, problem.value) == (9, "12.5")
     assert problem.reason == "not a whole number"
-    [message] = text_path_messages(caplog)
-    assert "invalid input syntax for type bigint" in message
 
 
 @needs_real_files
-def test_both_paths_judge_plain_cells_alike(tmp_path, monkeypatch):
-    """The same refused file, once through the plain path and once forced through the text
-    path: the same report, cell for cell."""
-
+def test_cells_of_the_wrong_kind_are_named_with_their_column(tmp_path):
     def break_customers(s):
         s["D5"], s["F7"], s["G8"], s["F9"] = 17, 1000.555, -1, 0  # age, decimals, limit, salary
-        s["D10"] = None
+        s["D10"], s["F11"], s["D12"] = None, "lots", True
 
     def break_loans(s):
         s["C2"], s["D3"], s["D4"], s["E5"] = 0, 0, 601, 100.01  # amount, tenure x2, rate
         s["F6"], s["G7"], s["I8"] = 1.005, -1, dt.date(2030, 1, 1)
         s["H9"], s["B10"], s["A11"] = None, 0, 99999
+        s["H12"], s["C13"] = "next week", dt.date(2020, 1, 1)
 
     customers = variant(REAL_CUSTOMERS, tmp_path / "c.xlsx", break_customers)
     loans = variant(REAL_LOANS, tmp_path / "l.xlsx", break_loans)
-    plain = refused(customers, loans).report
+    report = refused(customers, loans).report
+    found = {(p.file, p.row, p.column): (p.value, p.reason) for p in report.problems}
+    assert report.total_problems == len(found) == 19
+    assert found[("c.xlsx", 5, 'D "Age"')] == ("17", "must be at least 18")
+    assert found[("c.xlsx", 7, 'F "Monthly Salary"')] == ("1000.555", "more than 2 decimals")
+    assert found[("c.xlsx", 9, 'F "Monthly Salary"')] == ("0", "must be greater than 0")
+    assert found[("c.xlsx", 10, 'D "Age"')] == (None, "missing value")
+    assert found[("c.xlsx", 11, 'F "Monthly Salary"')] == ("lots", "not a number")
+    assert found[("c.xlsx", 12, 'D "Age"')] == ("TRUE", "not a whole number")
+    assert found[("l.xlsx", 12, 'H "Date of Approval"')] == (
+        "next week",
+        "not a date (an Excel date or YYYY-MM-DD text)",
+    )
+    assert found[("l.xlsx", 13, 'C "Loan Amount"')] == ("2020-01-01", "not a number")
+    assert found[("l.xlsx", 11, 'A "Customer ID"')][1].startswith("customer 99999 is in neither")
+    assert [(p.file, p.row) for p in report.problems] == sorted(
+        ((p.file, p.row) for p in report.problems), key=lambda k: (k[0] != "c.xlsx", k[1])
+    )
 
-    from core.services.ingestion.read import NotPlainCell, SheetRows
 
-    def never_plain(self):
-        raise NotPlainCell
-        yield
+@needs_real_files
+def test_a_column_is_found_under_an_alias(tmp_path):
+    def renamed(sheet):
+        sheet["F1"], sheet["H1"] = "Monthly Installment", "Start Date"
 
-    monkeypatch.setattr(SheetRows, "plain_fields", never_plain)
-    text = refused(customers, loans).report
+    ingest(loans=variant(REAL_LOANS, tmp_path / "l.xlsx", renamed))
+    assert Loan.objects.count() == 782
 
-    assert plain.total_problems == text.total_problems == 15
-    assert [p.__dict__ for p in plain.problems] == [p.__dict__ for p in text.problems]
+
+@needs_real_files
+def test_a_column_under_two_of_its_names_is_refused(tmp_path):
+    loans = variant(REAL_LOANS, tmp_path / "l.xlsx", lambda s: s.__setitem__("K1", "EMI"))
+    [problem] = refused(loans=loans).report.problems
+    assert (problem.column, problem.reason) == (
+        'K "EMI"',
+        "this column appears twice in the header row",
+    )
 
 
 # --- loads over loans already loaded --------------------------------------------------------
@@ -890,13 +890,14 @@ def loans_as_loaded() -> list[tuple]:
 @pytest.mark.parametrize(
     ("cell", "reason"),
     [
-        (1e40, "not a number"),  # 41 digits: beyond the text path's parser
-        (1.5e-31, "not a number"),  # 31 decimals
-        (2.5e-7, "more than 2 decimals"),  # an exponent the plain path takes
+        (1e40, "must be at most 999999999999.99"),
+        (1.5e-31, "more than 2 decimals"),
+        (2.5e-7, "more than 2 decimals"),
         (1e16, "must be at most 999999999999.99"),
+        ("1e5", "not a number"),  # text in exponent notation: not a plain decimal
     ],
 )
-def test_extreme_numbers_get_the_text_paths_reason(tmp_path, cell, reason):
+def test_extreme_numbers_are_named_by_the_rule_they_break(tmp_path, cell, reason):
     loans = variant(REAL_LOANS, tmp_path / "l.xlsx", lambda s: s.__setitem__("C5", cell))
     [problem] = refused(loans=loans).report.problems
     assert (problem.row, problem.column, problem.reason) == (5, 'C "Loan Amount"', reason)

@@ -14,8 +14,8 @@ from django.db import connection
 
 from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion import dispatch, read, runs
+from core.services.ingestion.columns import CUSTOMERS, LOANS
 from core.services.ingestion.errors import MAX_REPORTED_VALUE_CHARS, IngestionFailed
-from core.services.ingestion.headers import CUSTOMERS, LOANS
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.ingestion.stage import TextStream
 from tests.conftest import connect_separately

@@ -1,10 +1,22 @@
-"""The reader alone (read.py): how cells become COPY text in the two renderings. No database."""
+"""The reader alone (read.py, columns.py): how cells become the COPY fields of a staging row,
+and how header rows are matched. No database."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+
+from core.services.ingestion import copytext
+from core.services.ingestion.columns import CUSTOMERS, LOANS, match_headers
+from core.services.ingestion.errors import IngestionFailed
+from core.services.ingestion.read import (
+    FIELDS,
+    SheetRows,
+    cell_text,
+    date_field,
+    number_field,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,103 +35,140 @@ import pytest
         (True, "TRUE"),
         (dt.date(2017, 3, 9), "2017-03-09"),
         (dt.datetime(2017, 3, 9, 14, 30), "2017-03-09"),
+        ("x" * 5000, "x" * 1001),  # cut to one past the longest a column holds
     ],
 )
 def test_cells_become_exact_text(cell, text):
-    from core.services.ingestion.read import cell_text
-
     assert cell_text(cell) == text
 
 
-def test_numbers_in_date_columns_are_excel_serial_dates():
-    from core.services.ingestion.read import date_cell_text
-
-    assert date_cell_text(42803.0) == "2017-03-09"
-    assert date_cell_text(42803.75) == "2017-03-09"
-    assert date_cell_text("2017-03-09") == "2017-03-09"
-    assert date_cell_text(-1.0) == "-1"  # not a serial date: refused by the SQL rules
-
-
 @pytest.mark.parametrize(
-    "cell",
-    [None, "", "  ", 14.0, 8.2, 8.199999999999999, 1000.555, -5.5, 0.0001, 0.0, -0.0, 12, 2.0**56],
-)
-def test_plain_numbers_are_the_same_text_as_in_the_text_path(cell):
-    from core.services.ingestion.read import cell_text, plain_number_text
-
-    assert plain_number_text(cell) == cell_text(cell)
-
-
-@pytest.mark.parametrize(
-    "cell",
+    ("cell", "field"),
     [
-        "12",
-        "  12 ",
-        "abc",
-        True,
-        1e17,
-        1e20,
-        2.5e-7,
-        float("nan"),
-        float("inf"),
-        dt.date(2020, 1, 1),
+        (14.0, ("14", None)),
+        (8.199999999999999, ("8.2", None)),  # the shortest text of the same double
+        (1000.555, ("1000.555", None)),  # exact: the rules count its decimals
+        (1e16, ("1e+16", None)),  # numeric reads the exponent
+        (-0.0, ("-0", None)),
+        (12, ("12", None)),
+        (" 12.50 ", ("12.50", None)),  # text in plain decimal notation is a number
+        ("abc", (None, "abc")),  # to the text column: "not a number"
+        ("1e5", (None, "1e5")),  # only plain notation counts as a number in text
+        (True, (None, "TRUE")),
+        (dt.date(2020, 1, 1), (None, "2020-01-01")),
+        (None, (None, None)),
+        ("  ", (None, None)),
     ],
 )
-def test_anything_else_in_a_number_column_is_not_plain(cell):
-    from core.services.ingestion.read import NotPlainCell, plain_number_text
-
-    with pytest.raises(NotPlainCell):
-        plain_number_text(cell)
+def test_number_cells_go_to_the_number_field_or_the_text_field(cell, field):
+    assert number_field(cell) == field
 
 
 @pytest.mark.parametrize(
-    "cell",
-    [None, "", " ", 42803.0, 42803.75, 1, dt.date(2017, 3, 9), dt.datetime(2017, 3, 9, 14, 30)],
+    ("cell", "field"),
+    [
+        (dt.date(2017, 3, 9), ("2017-03-09", None)),
+        (dt.datetime(2017, 3, 9, 14, 30), ("2017-03-09", None)),
+        (42803.0, ("2017-03-09", None)),  # an Excel serial date
+        (42803.75, ("2017-03-09", None)),  # a time of day is ignored
+        ("2017-03-09", ("2017-03-09", None)),
+        (" 2017-03-09 14:30 ", ("2017-03-09", None)),
+        ("2017-02-30", (None, "2017-02-30")),  # not a calendar day
+        ("next week", (None, "next week")),
+        (-1.0, (None, "-1")),  # before Excel's first serial
+        (3e6, (None, "3000000")),  # past Excel's last
+        (float("nan"), (None, "NaN")),
+        (True, (None, "TRUE")),
+        (None, (None, None)),
+    ],
 )
-def test_plain_dates_are_the_same_text_as_in_the_text_path(cell):
-    from core.services.ingestion.read import date_cell_text, plain_date_text
-
-    assert plain_date_text(cell) == date_cell_text(cell)
+def test_date_cells_go_to_the_date_field_or_the_text_field(cell, field):
+    assert date_field(cell) == field
 
 
-@pytest.mark.parametrize("cell", ["2017-03-09", -1.0, 0.5, 3e6, float("nan"), True])
-def test_anything_else_in_a_date_column_is_not_plain(cell):
-    from core.services.ingestion.read import NotPlainCell, plain_date_text
+def sheet(file, rows: list[tuple]) -> SheetRows:
+    """SheetRows over in-memory rows (header on row 1), as calamine would give them."""
+    header = match_headers(file, file.headers, file_label="f.xlsx", header_row=1, first_column=0)
+    cells = [file.headers, *[list(r) for r in rows]]
+    return SheetRows("f.xlsx", 1, len(rows), header, file, lambda: iter(cells))
 
-    with pytest.raises(NotPlainCell):
-        plain_date_text(cell)
 
-
-def loan_sheet(rows: list[tuple]):
-    """SheetRows over in-memory loan rows (header on row 1), as calamine would give them."""
-    from core.services.ingestion.headers import LOANS, match_headers
-    from core.services.ingestion.read import SheetRows
-
-    header = match_headers(LOANS, LOANS.headers, file_label="l.xlsx", header_row=1, first_column=0)
-    cells = [LOANS.headers, *[list(r) for r in rows]]
-    return SheetRows("l.xlsx", 1, len(rows), header, LOANS, lambda: iter(cells))
+def cell_by_cell(file, values) -> str:
+    """A row's COPY text, each cell rendered by its column's field function."""
+    fields = [FIELDS[c.kind](v) for c, v in zip(file.columns, values, strict=True)]
+    pairs = zip(file.columns, fields, strict=True)
+    texts = [f for f, _ in fields] + [t for c, (_, t) in pairs if c.text_column]
+    return copytext.fields(texts)
 
 
 def test_whole_row_rendering_is_cell_by_cell_rendering():
-    """Rows of floats and dates are rendered whole (read.py); the fields are those the cell by
-    cell rendering gives (exponents aside: PostgreSQL reads the same number from either)."""
-    from core.services.ingestion import copytext
-    from core.services.ingestion.read import PLAIN_FORMATTERS
-
+    """Rows of floats then dates are rendered whole (read.py): the same fields as cell by cell."""
     day, later = dt.date(2013, 8, 14), dt.date(2024, 5, 14)
     rows = [
         (1.0, 5.0, 600000.0, 129.0, 8.11, 10144.0, 77.0, day, later),
-        (0.0, 10.5, 0.01, 1.0, 8.199999999999999, 1000.555, 0.0, day, day),
-        (12345678901234.0, 2.0**52, 0.0001, 600.0, 100.0, 99.99, 600.0, later, later),
+        (0.0, 10.5, 0.01, 1.0, 8.199999999999999, 1000.555, -0.0, day, day),
+        (12345678901234.0, 2.0**52, 1e16, 600.0, 100.0, 99.99, 600.0, later, later),
         ("", "", "", "", "", "", "", "", ""),  # calamine's padding: an empty row, skipped
-        (3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, dt.datetime(2020, 1, 2, 3, 4), day),  # cell by cell
+        (3.0, "4", 5.0, 6.0, 7.0, 8.0, 9.0, dt.datetime(2020, 1, 2, 3, 4), "x"),  # cell by cell
     ]
-    whole = list(loan_sheet(rows).plain_fields())
-    kinds = [c.kind for c in loan_sheet([]).spec.columns]
-    by_cell = [
-        (n + 2, copytext.fields([PLAIN_FORMATTERS[k](v) for k, v in zip(kinds, row, strict=True)]))
-        for n, row in enumerate(rows)
-        if n != 3
+    rendered = list(sheet(LOANS, rows).copy_rows())
+    assert rendered == [(n + 2, cell_by_cell(LOANS, row)) for n, row in enumerate(rows) if n != 3]
+    no_texts = "\t\\N" * 9
+    assert rendered[0] == (
+        2,
+        "1\t5\t600000\t129\t8.11\t10144\t77\t2013-08-14\t2024-05-14" + no_texts,
+    )
+    assert rendered[-1][1].endswith("\t2020-01-02\t\\N" + "\t\\N" * 8 + "\tx")
+
+
+def test_text_columns_and_escapes():
+    rows = [(1.0, "Tab\there", "Back\\slash", 30.0, 9876543210.0, 50000.0, 0.0)]
+    [(row_no, line)] = sheet(CUSTOMERS, rows).copy_rows()
+    assert row_no == 2
+    assert line.split("\t")[:7] == [
+        "1",
+        "Tab\\there",
+        "Back\\\\slash",
+        "30",
+        "9876543210",
+        "50000",
+        "0",
     ]
-    assert whole == by_cell
-    assert whole[0] == (2, "1\t5\t600000\t129\t8.11\t10144\t77\t2013-08-14\t2024-05-14")
+
+
+def test_columns_are_found_under_their_aliases_in_any_order():
+    cells = [
+        "EMI",
+        "customer_id",
+        "Loan ID",
+        "loan amount",
+        "TENURE MONTHS",
+        "Interest Rate",
+        "EMIs paid on Time",
+        "Start Date",
+        "End Date",
+        "Notes",
+    ]
+    match = match_headers(LOANS, cells, file_label="l.xlsx", header_row=3, first_column=1)
+    assert match.positions == (1, 2, 3, 4, 5, 0, 6, 7, 8)
+    assert match.labels["monthly_payment"] == 'B "EMI"'
+    assert match.labels["start_date"] == 'I "Start Date"'
+
+
+def test_a_missing_column_and_a_column_under_two_names_fail_at_once():
+    cells = [
+        "Customer ID",
+        "First Name",
+        "Last Name",
+        "Age",
+        "Phone",
+        "Mobile Number",
+        "Monthly Salary",
+    ]
+    with pytest.raises(IngestionFailed) as failure:
+        match_headers(CUSTOMERS, cells, file_label="c.xlsx", header_row=1, first_column=0)
+    problems = {(p.column, p.reason) for p in failure.value.report.problems}
+    assert problems == {
+        ('F "Mobile Number"', "this column appears twice in the header row"),
+        ("Approved Limit", "required column is missing"),
+    }

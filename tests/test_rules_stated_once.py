@@ -11,7 +11,7 @@ from core import models, serializers
 from core.services import eligibility
 from core.services.credit_score import CreditProfile
 from core.services.eligibility import RULE_CODES, LoanRequest, Reason, decide
-from core.services.ingestion import validate
+from core.services.ingestion.columns import CUSTOMERS, LOANS
 
 
 def over_budget() -> tuple[CreditProfile, LoanRequest]:
@@ -52,10 +52,15 @@ def test_models_serializers_and_ingestion_read_the_same_bounds():
     )
     rate = serializers.rate_field()
     assert (rate.min_value, rate.max_value) == (models.MIN_RATE, models.MAX_RATE)
-    rules = validate._rule_parameters()
-    assert (rules["min_age"], rules["max_age"]) == (models.MIN_AGE, models.MAX_AGE)
-    assert (rules["min_rate"], rules["max_rate"]) == (models.MIN_RATE, models.MAX_RATE)
-    assert rules["max_money"] == models.MAX_MONEY
-    assert rules["max_file_id"] == models.MAX_FILE_ID
+    age, rate, amount = (
+        CUSTOMERS.column("age"),
+        LOANS.column("interest_rate"),
+        LOANS.column("loan_amount"),
+    )
+    assert (age.low, age.high) == (models.MIN_AGE, models.MAX_AGE)
+    assert (rate.low, rate.high) == (models.MIN_RATE, models.MAX_RATE)
+    assert amount.high == models.MAX_MONEY == CUSTOMERS.column("approved_limit").high
+    assert LOANS.column("source_loan_id").high == models.MAX_FILE_ID
+    assert CUSTOMERS.column("first_name").max_length == register["first_name"].max_length
     checks = {c.name: c.condition for c in models.Customer._meta.constraints}
     assert ("age__gte", models.MIN_AGE) in checks["customers_age_range"].children

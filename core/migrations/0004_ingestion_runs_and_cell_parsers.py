@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
             },
         ),
         run_sql_files(
-            forward=["sql/ingestion_cells_v1.sql"],
+            forward=["migrations_sql/0004_ingestion_cells.up.sql"],
             reverse=["migrations_sql/0004_ingestion_cells.down.sql"],
         ),
     ]

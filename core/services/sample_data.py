@@ -30,7 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from core.models import MAX_FILE_ID
 from core.services.customers import approved_limit_for
 from core.services.emi import monthly_installment
-from core.services.ingestion.headers import CUSTOMERS, LOANS
+from core.services.ingestion.columns import CUSTOMERS, LOANS
 from core.services.ingestion.progress import Meta
 from core.sqlfiles import read_sql
 

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from core.services.ingestion import load, runs, stage, validate
+from core.services.ingestion.columns import CUSTOMERS, LOANS, InputFile
 from core.services.ingestion.errors import FailureReport, IngestionFailed
-from core.services.ingestion.headers import CUSTOMERS, LOANS, FileSpec
 from core.services.ingestion.progress import Meta, ProgressTracker
 from core.services.ingestion.queries import run_sql
 from core.services.ingestion.read import SheetRows, open_sheet
@@ -126,10 +126,10 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
             run_sql(cursor, "advisory_lock")
             run_sql(cursor, "run_settings", {"work_mem": settings.INGEST_WORK_MEM})
             stage.create_staging(cursor)
-            stage.copy_rows(cursor, customers, "customers", tracker)
+            stage.copy_rows(cursor, customers, tracker)
             tracker.set_stage("opening the loan workbook")
             loans = loans_opened()
-            stage.copy_rows(cursor, loans, "loans", tracker)
+            stage.copy_rows(cursor, loans, tracker)
             tracker.set_stage("validating")
             validate.check_files(cursor)
             run_sql(cursor, "lock_tables")
@@ -147,7 +147,7 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
 
 @contextmanager
 def _opened_in_background(
-    path: Path, spec: FileSpec, on_open: Callable[[SheetRows], None]
+    path: Path, file: InputFile, on_open: Callable[[SheetRows], None]
 ) -> Iterator[Callable[[], SheetRows]]:
     """Open a workbook (open_sheet) in a thread, then call on_open (there) with its rows;
     yields a function that waits for them.
@@ -158,7 +158,7 @@ def _opened_in_background(
     """
 
     def open_it() -> SheetRows:
-        rows = stack.enter_context(open_sheet(path, spec))
+        rows = stack.enter_context(open_sheet(path, file))
         on_open(rows)
         return rows
 

@@ -1,34 +1,23 @@
-"""Staging: each file's rows into the typed TEMP tables ingest_customers and ingest_loans.
+"""Staging: each file's rows, by one COPY, into its TEMP table (ingest_customers, ingest_loans),
+whose columns derive from the file's definition (columns.InputFile.staging_columns).
 
-Two paths, the first tried first (see read.py for the two renderings):
-  * plain: one COPY of the plain rendering straight into the typed columns, inside a savepoint;
-    PostgreSQL's input functions do the parsing. Taken by every file whose typed cells are
-    numbers and dates, as the real files and the generator's are;
-  * text: when a cell is not plain or PostgreSQL refuses one (a fraction in a whole-number
-    column, a date out of range), the savepoint is rolled back, the file is read again into
-    TEMP tables of text cells and typed_<file>.sql parses each cell with the cell parsers, so
-    that cell_problems.sql can name each refused cell.
-Both fill the same typed tables; the cell rules (cell_problems.sql) then judge either the same.
-
-Nothing is collected in Python: the reader's rows are formatted into COPY text lines as
-psycopg2 asks for the next block, so staging adds no memory beyond the reader's own sheet.
+Nothing is collected in Python: the reader's rows are rendered into COPY text lines as psycopg2
+asks for the next block, so staging adds no memory beyond the reader's own sheet. Every
+rendered row loads: a cell PostgreSQL could not read as its column's type sits in the column's
+text field (read.py), so COPY never refuses a row and the rules (validate.py) judge every cell.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Iterable, Iterator
 
-import psycopg2
-import psycopg2.errors
-from django.db import transaction
+from psycopg2 import sql
 
+from core.services.ingestion.columns import FILES, InputFile
 from core.services.ingestion.progress import ProgressTracker
-from core.services.ingestion.queries import run_sql, sql_text
-from core.services.ingestion.read import NotPlainCell, SheetRows
-
-logger = logging.getLogger(__name__)
+from core.services.ingestion.queries import composed, run_sql
+from core.services.ingestion.read import SheetRows
 
 COPY_BLOCK_SIZE = 1 << 16
 # Report progress every this many rows (the tracker throttles by time as well).
@@ -75,17 +64,13 @@ class TextStream:
         return "".join(parts)
 
 
-def copy_lines(
-    rows: SheetRows,
-    rendered: Iterable[tuple[int, str]],
-    name: str,
-    tracker: ProgressTracker,
-) -> Iterator[str]:
+def copy_lines(rows: SheetRows, tracker: ProgressTracker) -> Iterator[str]:
     """COPY text lines (row number, then the row's fields) for each rendered row; counts
     progress in data rows (blank rows are not rendered), and the file's data rows once the
     whole file has been rendered."""
+    name = rows.file.name
     read = 0
-    for row_number, fields in rendered:
+    for row_number, fields in rows.copy_rows():
         read += 1
         yield f"{row_number}\t{fields}\n"
         if read % PROGRESS_EVERY == 0:
@@ -93,42 +78,35 @@ def copy_lines(
     tracker.file_read(name, read)
 
 
+def _columns(file: InputFile, *, types: bool) -> sql.Composable:
+    names = [sql.Identifier("row_no")] + [sql.Identifier(n) for n, _ in file.staging_columns]
+    if not types:
+        return sql.SQL(", ").join(names)
+    kinds = ["integer NOT NULL"] + [kind for _, kind in file.staging_columns]
+    typed = (sql.SQL("{} {}").format(n, sql.SQL(k)) for n, k in zip(names, kinds, strict=True))
+    return sql.SQL(", ").join(typed)
+
+
 def create_staging(cursor) -> None:
-    run_sql(cursor, "create_staging")
-
-
-def copy_rows(cursor, rows: SheetRows, name: str, tracker: ProgressTracker) -> None:
-    """Stage one file's rows into ingest_<name>, by the plain path if it can."""
-    tracker.set_stage(f"copying {name}")
-    stream = TextStream(copy_lines(rows, rows.plain_fields(), name, tracker))
-    try:
-        with transaction.atomic():  # a savepoint: a refused COPY leaves no row behind
-            _copy(cursor, f"copy_{name}_plain", stream)
-        return
-    except NotPlainCell:
-        reason = "a typed column holds a cell that is not a plain number or date"
-    except (psycopg2.DataError, psycopg2.errors.CheckViolation) as exc:
-        # PostgreSQL refused a value (SQLSTATE class 22) or a number outside what both paths
-        # read alike (the CHECKs of create_staging.sql). (copy_expert is psycopg2's own:
-        # Django's cursor wrapper passes its errors through unwrapped.)
-        reason = str(exc).splitlines()[0]
-    logger.info("%s: staged as text for the cell rules (%s)", rows.file_label, reason)
-    tracker.set_stage(f"copying {name} as text")
-    _copy(
-        cursor, f"copy_{name}_text", TextStream(copy_lines(rows, rows.text_fields(), name, tracker))
+    run_sql(
+        cursor,
+        "create_staging",
+        parts={f.name: _columns(f, types=True) for f in FILES},
     )
-    run_sql(cursor, f"typed_{name}")
 
 
-def _copy(cursor, statement: str, stream: TextStream) -> None:
-    """COPY the stream; an exception of the stream itself is raised as it was."""
+def copy_rows(cursor, rows: SheetRows, tracker: ProgressTracker) -> None:
+    """Stage one file's rows into its table."""
+    file = rows.file
+    tracker.set_stage(f"copying {file.name}")
+    statement = composed(
+        cursor, "copy_rows", table=sql.Identifier(file.table), columns=_columns(file, types=False)
+    )
+    stream = TextStream(copy_lines(rows, tracker))
     try:
-        cursor.copy_expert(
-            sql_text(statement),
-            stream,
-            COPY_BLOCK_SIZE,  # positional: Django's debug cursor wrapper takes no keywords
-        )
+        # positional block size: Django's debug cursor wrapper takes no keywords
+        cursor.copy_expert(statement, stream, COPY_BLOCK_SIZE)
     except Exception:
-        if stream.error is not None:
+        if stream.error is not None:  # the reader's own error, not the cancelled COPY
             raise stream.error from None
         raise

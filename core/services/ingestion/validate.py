@@ -1,27 +1,18 @@
 """Set-based validation of the staged rows, in SQL, and the report of what was refused.
 
-Three passes over the typed staging tables (stage.py) fill the TEMP table ingest_problems: cell
-rules (cell_problems.sql), rules across rows of the files (file_problems.sql) and, under the
-table locks, rules against the rows already in the database (database_problems.sql). The run
-continues only when it stays empty.
+Three passes over the staging tables (stage.py) fill the TEMP table ingest_problems: the cell
+rules of each file (cell_problems.sql, composed from its column definitions), rules across
+rows of the files (file_problems.sql) and, under the table locks, rules against the rows
+already in the database (database_problems.sql). The run continues only when it stays empty.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from core.models import (
-    MAX_AGE,
-    MAX_FILE_ID,
-    MAX_MONEY,
-    MAX_RATE,
-    MAX_TENURE_MONTHS,
-    MIN_AGE,
-    MIN_RATE,
-    NAME_MAX_LENGTH,
-    PHONE_PATTERN,
-)
+from psycopg2 import sql
+
+from core.services.ingestion.columns import DATE, FILES, LOANS, NUMBER, Column, InputFile
 from core.services.ingestion.errors import (
     MAX_REPORTED_PROBLEMS,
     MAX_REPORTED_VALUE_CHARS,
@@ -29,12 +20,6 @@ from core.services.ingestion.errors import (
     Problem,
 )
 from core.services.ingestion.queries import run_sql
-
-FILE_ORDER = {1: "customers", 2: "loans"}
-# Dates a loan may carry (Date of Approval, End Date): anything outside is a typo or a
-# placeholder (9999-12-31 would load as a loan active for ever), refused by cell_problems.sql.
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -45,27 +30,58 @@ class FileLabels:
     columns: dict[str, str]
 
 
-def _rule_parameters() -> dict[str, object]:
-    return {
-        "name_max_length": NAME_MAX_LENGTH,
-        "min_age": MIN_AGE,
-        "max_age": MAX_AGE,
-        "min_rate": MIN_RATE,
-        "max_rate": MAX_RATE,
-        "phone_pattern": PHONE_PATTERN,
-        "max_money": MAX_MONEY,
-        "max_tenure": MAX_TENURE_MONTHS,
-        "max_file_id": MAX_FILE_ID,
-        "earliest_date": EARLIEST_DATE,
-        "latest_date": LATEST_DATE,
+def _call(function: str, *args: sql.Composable) -> sql.Composable:
+    return sql.SQL("{}({})").format(sql.Identifier(function), sql.SQL(", ").join(args))
+
+
+def cell_rule(column: Column) -> sql.Composable:
+    """The call of sql/ingestion_cells_v2.sql that judges one cell of the column."""
+    value, bound = sql.Identifier(column.name), sql.Literal
+    if column.kind == NUMBER:
+        return _call(
+            "ingest_number_problem",
+            value,
+            sql.Identifier(column.text_column),
+            bound(column.decimals),
+            bound(column.low),
+            bound(column.low_exclusive),
+            bound(column.high),
+        )
+    if column.kind == DATE:
+        args = (sql.Identifier(column.text_column), bound(column.low), bound(column.high))
+        return _call("ingest_date_problem", value, *args)
+    args = (bound(column.max_length), bound(column.pattern), bound(column.pattern_reason))
+    return _call("ingest_text_problem", value, *args)
+
+
+def _cell_problems(cursor, file: InputFile) -> None:
+    problems = [sql.Identifier(f"{c.name}_problem") for c in file.columns]
+    cells = []
+    for column, problem in zip(file.columns, problems, strict=True):
+        value = sql.Identifier(column.name)
+        if column.text_column:  # the cell as the file has it: its text, or its value's
+            value = sql.SQL("coalesce({}, {}::text)").format(
+                sql.Identifier(column.text_column), value
+            )
+        cells.append(sql.SQL("({}, {}, {})").format(sql.Literal(column.name), value, problem))
+    parts = {
+        "table": sql.Identifier(file.table),
+        "file_order": sql.Literal(file.order),
+        "rules": sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(cell_rule(c), p)
+            for c, p in zip(file.columns, problems, strict=True)
+        ),
+        "cells": sql.SQL(", ").join(cells),
+        "problems": sql.SQL(", ").join(problems),
     }
+    run_sql(cursor, "cell_problems", parts=parts)
 
 
 def check_files(cursor) -> None:
     """Cell rules and in-file rules, over the staged rows of both files."""
-    params = _rule_parameters()
-    run_sql(cursor, "cell_problems", params)
-    run_sql(cursor, "file_problems", params)
+    for file in FILES:
+        _cell_problems(cursor, file)
+    run_sql(cursor, "file_problems", {"max_tenure": LOANS.column("tenure").high})
 
 
 def check_against_database(cursor) -> None:
@@ -75,23 +91,25 @@ def check_against_database(cursor) -> None:
 
 def problem_report(cursor, labels: dict[str, FileLabels]) -> FailureReport | None:
     """The first problems in file order and their total, or None when there is none."""
-    run_sql(
-        cursor,
-        "problem_report",
-        {"limit": MAX_REPORTED_PROBLEMS, "value_max_length": MAX_REPORTED_VALUE_CHARS},
-    )
+    params = {
+        "limit": MAX_REPORTED_PROBLEMS,
+        "value_max_length": MAX_REPORTED_VALUE_CHARS,
+        "column_order": [f"{f.order}:{c.name}" for f in FILES for c in f.columns],
+    }
+    run_sql(cursor, "problem_report", params)
     rows = cursor.fetchall()
     if not rows:
         return None
     total = rows[0][5]
+    names = {f.order: f.name for f in FILES}
     problems = []
-    for file_order, row_no, column_key, value, reason, _ in rows:
-        file_labels = labels[FILE_ORDER[file_order]]
+    for file_order, row_no, column, value, reason, _ in rows:
+        file_labels = labels[names[file_order]]
         problems.append(
             Problem(
                 file=file_labels.file,
                 row=row_no,
-                column=file_labels.columns.get(column_key, column_key),
+                column=file_labels.columns.get(column, column),
                 value=value,
                 reason=reason,
             )

@@ -11,11 +11,14 @@
 -- sequence itself is only moved past them at the end (advance_sequences.sql): nextval() is not
 -- transactional, and a run that fails must leave the sequence as it was.
 CREATE TEMP TABLE ingest_loan_ids ON COMMIT DROP AS
-WITH matched AS (
-    SELECT t.row_no, t.customer_id, t.source_loan_id, t.loan_amount, t.interest_rate, t.tenure,
-           t.monthly_payment, t.emis_paid_on_time, t.start_date, t.end_date,
-           l.loan_id AS existing_id
-      FROM ingest_loans AS t
+WITH staged AS (  -- the staged values as the loans columns type them (all passed the rules)
+    SELECT row_no, customer_id::bigint, source_loan_id::bigint, loan_amount, interest_rate,
+           tenure::integer, monthly_payment, emis_paid_on_time::integer, start_date, end_date
+      FROM ingest_loans
+),
+matched AS (
+    SELECT t.*, l.loan_id AS existing_id
+      FROM staged AS t
       LEFT JOIN loans AS l
              ON l.customer_id = t.customer_id AND l.source_loan_id = t.source_loan_id
 ),

@@ -2,8 +2,9 @@
 -- time beyond the tenure, and end dates that are not the start date + tenure months
 -- (loan_end_date, the function the loans_end_date_matches_tenure constraint uses).
 -- A repeated key is reported on every occurrence after the first, in file order.
-INSERT INTO ingest_problems (file_order, row_no, position, column_key, value, reason)
-SELECT 1, d.row_no, 1, 'customer_id', d.customer_id::text,
+-- Parameter: max_tenure (the Tenure column's bound, columns.py), which guards the casts.
+INSERT INTO ingest_problems (file_order, row_no, column_name, value, reason)
+SELECT 1, d.row_no, 'customer_id', d.customer_id::text,
        'Customer ID repeated in the customer file (first at row ' || d.first_row || ')'
   FROM (SELECT row_no, customer_id,
                min(row_no) OVER (PARTITION BY customer_id) AS first_row
@@ -11,7 +12,7 @@ SELECT 1, d.row_no, 1, 'customer_id', d.customer_id::text,
          WHERE customer_id IS NOT NULL) AS d
  WHERE d.row_no > d.first_row
 UNION ALL
-SELECT 1, d.row_no, 5, 'phone_number', d.phone_number,
+SELECT 1, d.row_no, 'phone_number', d.phone_number,
        'phone number repeated in the customer file (first at row ' || d.first_row || ')'
   FROM (SELECT row_no, phone_number,
                min(row_no) OVER (PARTITION BY phone_number) AS first_row
@@ -19,7 +20,7 @@ SELECT 1, d.row_no, 5, 'phone_number', d.phone_number,
          WHERE phone_number IS NOT NULL) AS d
  WHERE d.row_no > d.first_row
 UNION ALL
-SELECT 2, d.row_no, 2, 'loan_id', d.source_loan_id::text,
+SELECT 2, d.row_no, 'source_loan_id', d.source_loan_id::text,
        'Loan ID repeated for customer ' || d.customer_id
            || ' in the loan file (first at row ' || d.first_row || ')'
   FROM (SELECT row_no, customer_id, source_loan_id,
@@ -28,17 +29,17 @@ SELECT 2, d.row_no, 2, 'loan_id', d.source_loan_id::text,
          WHERE customer_id IS NOT NULL AND source_loan_id IS NOT NULL) AS d
  WHERE d.row_no > d.first_row
 UNION ALL
-SELECT 2, l.row_no, 7, 'emis_paid_on_time', l.emis_paid_on_time::text,
+SELECT 2, l.row_no, 'emis_paid_on_time', l.emis_paid_on_time::text,
        'more than the tenure (' || l.tenure || ' months)'
   FROM ingest_loans AS l
  WHERE l.tenure BETWEEN 1 AND %(max_tenure)s
    AND l.emis_paid_on_time > l.tenure
 UNION ALL
-SELECT 2, l.row_no, 9, 'end_date', l.end_date::text,
+SELECT 2, l.row_no, 'end_date', l.end_date::text,
        'not Date of Approval + Tenure months (' || l.start_date || ' + ' || l.tenure
            || ' months = ' || loan_end_date(l.start_date, l.tenure::integer) || ')'
   FROM ingest_loans AS l
- WHERE CASE WHEN l.tenure BETWEEN 1 AND %(max_tenure)s  -- guards the cast and the date arithmetic
+ WHERE CASE WHEN l.tenure BETWEEN 1 AND %(max_tenure)s AND l.tenure = trunc(l.tenure)
             THEN l.end_date <> loan_end_date(l.start_date, l.tenure::integer)
-            ELSE false
+            ELSE false  -- (guards the cast and the date arithmetic)
        END;

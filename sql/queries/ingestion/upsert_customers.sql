@@ -1,7 +1,8 @@
 -- Customers from the file into customers, in one statement. Customer ids are kept. An existing
 -- customer (same id and, checked before, same phone) is updated only when a value differs;
 -- approved_limit is kept as the file gives it; current_debt is never written here (the loans
--- triggers own it). Returns (inserted, written): written = inserted + updated.
+-- triggers own it). Returns (inserted, written): written = inserted + updated. (The staged
+-- numbers are numeric; INSERT casts them to the columns' types.)
 WITH written AS (
     INSERT INTO customers AS c
            (customer_id, first_name, last_name, phone_number, age, monthly_salary, approved_limit)
@@ -22,5 +23,6 @@ WITH written AS (
 )
 SELECT (SELECT count(*)
           FROM ingest_customers AS t
-         WHERE NOT EXISTS (SELECT 1 FROM customers AS e WHERE e.customer_id = t.customer_id)),
+         WHERE NOT EXISTS (SELECT 1 FROM customers AS e
+                           WHERE e.customer_id = t.customer_id::bigint)),
        (SELECT count(*) FROM written);

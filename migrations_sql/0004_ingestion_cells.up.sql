@@ -1,3 +1,5 @@
+-- Migration 0004's record: version 1 of the spreadsheet cell parsers, as the text staging path
+-- of that time used them. Migration 0014 drops them for sql/ingestion_cells_v2.sql.
 -- Spreadsheet cell rules for ingestion, version 1. The ingestion stages every cell as text
 -- (sql/queries/ingestion/); these functions decide, in one place, what text is a whole number,
 -- a decimal or a date (the parsers), and with which reason a cell is refused (the *_problem

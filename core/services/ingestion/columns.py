@@ -1,0 +1,225 @@
+"""The two input files, each defined once: its columns with their header and aliases, kind,
+bounds and staging column. The reader (read.py), the staging tables and their COPY (stage.py)
+and the cell rules (validate.py) all derive from these definitions, and header matching lives
+here too.
+
+Headers match case- and punctuation-insensitively: "Customer ID", "customer_id" and
+"CustomerId" all normalise to "customerid". A column may also be found under one of its
+aliases; columns not listed here are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.models import (
+    MAX_AGE,
+    MAX_FILE_ID,
+    MAX_MONEY,
+    MAX_RATE,
+    MAX_TENURE_MONTHS,
+    MIN_AGE,
+    MIN_RATE,
+    NAME_MAX_LENGTH,
+    PHONE_PATTERN,
+)
+from core.services.ingestion.errors import FailureReport, IngestionFailed, Problem
+
+# What a column holds. Numbers in a date column are Excel serial dates.
+NUMBER, DATE, TEXT = "number", "date", "text"
+SQL_TYPES = {NUMBER: "numeric", DATE: "date", TEXT: "text"}
+# Dates a loan may carry: anything outside is a typo or a placeholder (9999-12-31 would load as
+# a loan active for ever).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+
+Bound = int | Decimal | dt.date | None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the staging column, and the key of the cell's problems
+    header: str  # as the real files spell it (and the generator writes it)
+    kind: str  # NUMBER, DATE or TEXT
+    aliases: tuple[str, ...] = ()  # other headers accepted for the column
+    decimals: int = 0  # NUMBER: the most decimals a value may have (0: a whole number)
+    low: Bound = None  # the smallest value allowed (None: no bound)
+    low_exclusive: bool = False  # the value must be above low, not equal to it
+    high: Bound = None  # the largest value allowed
+    max_length: int | None = None  # TEXT: the most characters
+    pattern: str | None = None  # TEXT: a regular expression the cell must match ...
+    pattern_reason: str | None = None  # ... or be refused with this reason
+
+    @property
+    def text_column(self) -> str | None:
+        """NUMBER and DATE: the staging column that keeps a cell's text when it is not of the
+        column's kind, so that the rules can quote it; TEXT columns keep the text itself."""
+        return None if self.kind == TEXT else f"{self.name}_text"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(normalize_header(h) for h in (self.header, *self.aliases))
+
+
+@dataclass(frozen=True)
+class InputFile:
+    name: str  # "customers" or "loans"
+    order: int  # reports list the customer file's problems first
+    columns: tuple[Column, ...]
+
+    @property
+    def table(self) -> str:
+        return f"ingest_{self.name}"  # the TEMP staging table
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
+
+    @property
+    def staging_columns(self) -> list[tuple[str, str]]:
+        """(name, SQL type) of the staging table's columns after row_no, in the order of the
+        reader's COPY fields: the columns, then their text columns."""
+        texts = [(c.text_column, "text") for c in self.columns if c.text_column]
+        return [(c.name, SQL_TYPES[c.kind]) for c in self.columns] + texts
+
+
+def _file_id(name: str, header: str, *aliases: str) -> Column:
+    """A customer or loan number of a file: 1 to MAX_FILE_ID (the service's own ids start past
+    it: migrations_sql/0007_service_ids.up.sql)."""
+    return Column(name, header, NUMBER, aliases, low=1, high=MAX_FILE_ID)
+
+
+def _money(name: str, header: str, *aliases: str, positive: bool = True) -> Column:
+    """An amount of rupees, numeric(14,2): at most 2 decimals, above 0 (or at least 0)."""
+    return Column(
+        name, header, NUMBER, aliases, decimals=2, low=0, low_exclusive=positive, high=MAX_MONEY
+    )
+
+
+def _date(name: str, header: str, *aliases: str) -> Column:
+    return Column(name, header, DATE, aliases, low=EARLIEST_DATE, high=LATEST_DATE)
+
+
+def _name(name: str, header: str) -> Column:
+    return Column(name, header, TEXT, max_length=NAME_MAX_LENGTH)
+
+
+# Each rule mirrors a constraint of customers or loans (core/models.py), so rows that pass load
+# without a constraint error. Rules across cells and rows: sql/queries/ingestion/file_problems.sql.
+CUSTOMERS = InputFile(
+    name="customers",
+    order=1,
+    columns=(
+        _file_id("customer_id", "Customer ID"),
+        _name("first_name", "First Name"),
+        _name("last_name", "Last Name"),
+        Column("age", "Age", NUMBER, low=MIN_AGE, high=MAX_AGE),
+        Column(
+            "phone_number",
+            "Phone Number",
+            TEXT,
+            ("Phone", "Mobile Number"),
+            pattern=PHONE_PATTERN,
+            pattern_reason="not a phone number (10 to 15 digits, the first not 0)",
+        ),
+        _money("monthly_salary", "Monthly Salary", "Salary", "Monthly Income"),
+        _money("approved_limit", "Approved Limit", "Credit Limit", positive=False),
+    ),
+)
+
+LOANS = InputFile(
+    name="loans",
+    order=2,
+    columns=(
+        _file_id("customer_id", "Customer ID"),
+        _file_id("source_loan_id", "Loan ID"),
+        _money("loan_amount", "Loan Amount"),
+        Column("tenure", "Tenure", NUMBER, ("Tenure Months",), low=1, high=MAX_TENURE_MONTHS),
+        Column("interest_rate", "Interest Rate", NUMBER, decimals=2, low=MIN_RATE, high=MAX_RATE),
+        _money("monthly_payment", "Monthly payment", "Monthly Installment", "EMI"),
+        # at most the tenure: file_problems.sql
+        Column("emis_paid_on_time", "EMIs paid on Time", NUMBER, low=0),
+        _date("start_date", "Date of Approval", "Approval Date", "Start Date"),
+        _date("end_date", "End Date"),
+    ),
+)
+
+FILES = (CUSTOMERS, LOANS)
+
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
+
+
+def normalize_header(text: object) -> str:
+    """Lower case with everything but letters and digits removed."""
+    return _NOT_ALPHANUMERIC.sub("", str(text).lower())
+
+
+def column_letter(index: int) -> str:
+    """Excel's name of the 0-based column index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where each of the file's columns sits in the sheet, and how the sheet spells it."""
+
+    positions: tuple[int, ...]  # index into the sheet's row, in column order
+    labels: dict[str, str]  # column name → 'E "Phone Number"' for reports
+
+
+def match_headers(
+    file: InputFile, cells: Sequence[object], *, file_label: str, header_row: int, first_column: int
+) -> HeaderMatch:
+    """Map the file's columns onto a header row. A missing column, or one found twice (under
+    the same header or two of its names), fails at once."""
+
+    def problem(index: int | None, column: Column, value: object, reason: str) -> Problem:
+        where = column.header if index is None else _label(first_column + index, cells[index])
+        return Problem(file_label, header_row, where, value, reason)
+
+    found: dict[str, list[int]] = {}
+    for index, cell in enumerate(cells):
+        if cell not in (None, ""):
+            found.setdefault(normalize_header(cell), []).append(index)
+    problems: list[Problem] = []
+    positions: list[int] = []
+    for column in file.columns:
+        indexes = sorted(i for name in column.names for i in found.get(name, []))
+        if not indexes:
+            problems.append(problem(None, column, None, "required column is missing"))
+            continue
+        positions.append(indexes[0])
+        problems.extend(
+            problem(i, column, str(cells[i]), "this column appears twice in the header row")
+            for i in indexes[1:]
+        )
+    if problems:
+        names = ", ".join(p.column for p in problems)
+        raise IngestionFailed.from_report(
+            FailureReport(
+                message=f"{file_label}: header row {header_row} is not usable ({names})",
+                total_problems=len(problems),
+                problems=problems,
+            )
+        )
+    labels = {
+        column.name: _label(first_column + position, cells[position])
+        for column, position in zip(file.columns, positions, strict=True)
+    }
+    return HeaderMatch(positions=tuple(positions), labels=labels)
+
+
+def _label(sheet_column: int, header: object) -> str:
+    return f'{column_letter(sheet_column)} "{header}"'

@@ -1,0 +1,3 @@
+DROP FUNCTION IF EXISTS ingest_number_problem(numeric, text, integer, numeric, boolean, numeric);
+DROP FUNCTION IF EXISTS ingest_date_problem(date, text, date, date);
+DROP FUNCTION IF EXISTS ingest_text_problem(text, integer, text, text);

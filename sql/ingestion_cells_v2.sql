@@ -1,0 +1,66 @@
+-- Spreadsheet cell rules for ingestion, version 2: why a staged cell is refused, or NULL. The
+-- ingestion stages each cell as its column's type, or, when the reader could not read it as
+-- that type, as text in the column's text field (core/services/ingestion/read.py); each
+-- column's bounds come from its definition (core/services/ingestion/columns.py), which
+-- composes these calls into sql/queries/ingestion/cell_problems.sql. Single SQL expressions,
+-- inlined by PostgreSQL into that one set-based query.
+
+-- A number cell: missing, not a number (the text field holds the cell; NaN and infinities are
+-- no amounts), not whole or more than p_decimals decimals, out of range (p_min itself allowed
+-- unless p_min_exclusive; NULL bounds are open).
+CREATE OR REPLACE FUNCTION ingest_number_problem(
+    p_value numeric, p_text text, p_decimals integer, p_min numeric, p_min_exclusive boolean,
+    p_max numeric
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN p_value IS NULL AND p_text IS NULL THEN 'missing value'
+        WHEN p_value IS NULL OR p_value = 'NaN' OR abs(p_value) = 'Infinity'
+            THEN CASE WHEN p_decimals = 0 THEN 'not a whole number' ELSE 'not a number' END
+        WHEN scale(trim_scale(p_value)) > p_decimals
+            THEN CASE WHEN p_decimals = 0 THEN 'not a whole number'
+                      ELSE 'more than ' || p_decimals::text || ' decimals' END
+        WHEN p_min_exclusive AND p_value <= p_min THEN 'must be greater than ' || p_min::text
+        WHEN p_value < p_min THEN 'must be at least ' || p_min::text
+        WHEN p_value > p_max THEN 'must be at most ' || p_max::text
+    END
+$$;
+
+COMMENT ON FUNCTION ingest_number_problem(numeric, text, integer, numeric, boolean, numeric) IS
+    'Ingestion: why a number cell is refused (missing, not a number, not whole or too many decimals, out of range), or NULL.';
+
+-- A date cell: missing, not a date (the text field holds the cell), outside p_min..p_max.
+CREATE OR REPLACE FUNCTION ingest_date_problem(
+    p_value date, p_text text, p_min date, p_max date
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN p_value IS NULL AND p_text IS NULL THEN 'missing value'
+        WHEN p_value IS NULL THEN 'not a date (an Excel date or YYYY-MM-DD text)'
+        WHEN p_value NOT BETWEEN p_min AND p_max
+            THEN 'must be between ' || p_min::text || ' and ' || p_max::text
+    END
+$$;
+
+COMMENT ON FUNCTION ingest_date_problem(date, text, date, date) IS
+    'Ingestion: why a date cell is refused (missing, not a date, outside the plausible range), or NULL.';
+
+-- A text cell: missing (blank), longer than p_max_length characters, not matching p_pattern
+-- (then refused with p_pattern_reason). NULL limits do not apply.
+CREATE OR REPLACE FUNCTION ingest_text_problem(
+    p_text text, p_max_length integer, p_pattern text, p_pattern_reason text
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN p_text IS NULL OR p_text ~ '^\s*$' THEN 'missing value'
+        WHEN char_length(p_text) > p_max_length
+            THEN 'longer than ' || p_max_length::text || ' characters'
+        WHEN p_text !~ p_pattern THEN p_pattern_reason
+    END
+$$;
+
+COMMENT ON FUNCTION ingest_text_problem(text, integer, text, text) IS
+    'Ingestion: why a text cell is refused (blank, too long, not of its pattern), or NULL.';
