@@ -65,7 +65,7 @@ def test_killed_worker_leaves_nothing_half_loaded(tmp_path):
     worker = start_worker(tmp_path / "first.log")
     try:
         with holder.cursor() as cursor:  # lets the run copy and validate, then blocks it
-            cursor.execute("LOCK TABLE loans IN ROW SHARE MODE")
+            cursor.execute("LOCK TABLE loans IN ROW EXCLUSIVE MODE")  # as a writer does
         task_id = dispatch.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
         result = dispatch.current_app.AsyncResult(task_id)
         deadline = time.monotonic() + 60
