@@ -1,3 +1,1 @@
-COPY bare_customers (customer_id, first_name, last_name, age, phone_number, monthly_salary,
-                     approved_limit)
-FROM STDIN;
+COPY bare_customers FROM STDIN;
