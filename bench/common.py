@@ -4,6 +4,7 @@ files, phases in child processes, memory and CPU from /proc, statistics, the mac
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -19,7 +20,6 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,12 +57,10 @@ def _drop_database(name: str, *, create: bool = False) -> None:
     """Drop the benchmark database name, then make it anew when create."""
     if not name.startswith(DB_PREFIX):
         raise ValueError(f"benchmarks only make and drop databases named {DB_PREFIX}*")
-    conn = connect()
-    with conn.cursor() as cur:
+    with contextlib.closing(connect()) as conn, conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
             cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 drop_database = _drop_database
@@ -87,7 +85,7 @@ def migrate(db_name: str) -> None:
                    env=service_env(db_name), check=True, stdout=subprocess.DEVNULL)  # fmt: skip
 
 
-@contextmanager
+@contextlib.contextmanager
 def fresh_database(purpose: str, *, migrated: bool = True):
     """A new database (migrated unless told otherwise), dropped on exit."""
     name = bench_db_name(purpose)
@@ -115,15 +113,13 @@ def ensure_sample_files(base: Path, customers: int, loans: int, seed: int = 1) -
     target = base / f"c{customers}_l{loans}_s{seed}"
     if not (target / "meta.json").is_file():
         print(f"generating the sample files into {target} (once)", file=sys.stderr, flush=True)
-        started = time.perf_counter()
         with fresh_database("gen") as db:
             subprocess.run(
                 [PYTHON, "manage.py", "generate_sample_data", "--customers", str(customers),
                  "--loans", str(loans), "--seed", str(seed), "--out", str(target)],
                 cwd=ROOT, env=service_env(db), check=True, stdout=sys.stderr,
             )  # fmt: skip
-        seconds = round(time.perf_counter() - started, 1)
-        (target / "meta.json").write_text(json.dumps({"generated_seconds": seconds}))
+        (target / "meta.json").write_text(json.dumps({"customers": customers, "loans": loans}))
     return target
 
 
@@ -307,18 +303,15 @@ def print_machine() -> dict[str, str]:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
 
     dirty = git("status", "--porcelain", "--", "core", "sql", "migrations_sql", "config").strip()
-
-    conn = connect()
-    with conn.cursor() as cur:
+    code = git("rev-parse", "--short", "HEAD").strip() + " + uncommitted changes" * bool(dirty)
+    with contextlib.closing(connect()) as conn, conn.cursor() as cur:
         cur.execute(bench_sql("server_settings"))
         pg = ", ".join(f"{n}={s}{u or ''}" for n, s, u in cur.fetchall())
-    conn.close()
     info = {
         "cpus": str(os.cpu_count()), "cpu": first("/proc/cpuinfo", "model name"),
         "memory": first("/proc/meminfo", "MemTotal"), "python": platform.python_version(),
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()), "postgresql": pg,
-        "kernel": platform.release(), "code": git("rev-parse", "--short", "HEAD").strip()
-        + " + uncommitted changes" * bool(dirty),
+        "code": code,
     }  # fmt: skip
     for key, value in info.items():
         print(f"  {key:13} {value}")

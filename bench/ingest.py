@@ -38,6 +38,8 @@ FLOOR_RATIO_LIMIT = 3.0
 BULK_RATIO_TARGET = 4.0
 LATENCY_MAX_MS = 1000.0
 LATENCY_CUSTOMERS = 20
+PROBE_RATE = 20.0  # requests/s per endpoint
+PROBE_IDLE_SECONDS = 10.0
 ENDPOINTS = ("check-eligibility", "view-loans")
 
 # --- child phases (common.run_child) ------------------------------------------------------------
@@ -50,15 +52,14 @@ def _files(data: Path):
     return ((data / CUSTOMERS_FILE, CUSTOMERS), (data / LOANS_FILE, LOANS))
 
 
-def _raw_rows(path: Path):
-    from python_calamine import CalamineWorkbook
-
-    with CalamineWorkbook.from_path(str(path)) as workbook:
-        yield from workbook.get_sheet_by_index(0).iter_rows()
-
-
 def phase_floor(data: Path, db: str) -> dict:
     """The raw rows (timed), rendered by str() (not timed), COPYed into text columns (timed)."""
+    from psycopg2 import sql
+    from python_calamine import CalamineWorkbook
+
+    def _raw_rows(path: Path):
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
+
     started = time.perf_counter()
     rows = sum(1 for path, _ in _files(data) for _ in _raw_rows(path))
     read_seconds = time.perf_counter() - started
@@ -73,7 +74,8 @@ def phase_floor(data: Path, db: str) -> dict:
     started = time.perf_counter()
     with conn.cursor() as cur:
         for name, text in texts.items():
-            cur.copy_expert(common.bench_sql(f"bare_copy_{name}"), io.StringIO(text), 1 << 16)
+            copy = sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(f"bare_{name}"))
+            cur.copy_expert(copy, io.StringIO(text), 1 << 16)
     conn.commit()
     copy_seconds = time.perf_counter() - started
     conn.close()
@@ -162,11 +164,11 @@ def check_loaded(db: str, expected: tuple[int, int]) -> str:
     return runs
 
 
-def measure_e2e(data: Path, expected: tuple[int, int], args=None) -> dict:
-    """The end-to-end run in a fresh database with a worker of its own. Given the parsed
-    arguments, also a gunicorn probed with no load running, then during the load."""
-    with common.fresh_database("e2e" if args is None else "latency") as db:
-        worker, server = common.CeleryWorker(db), args and common.Gunicorn(db)
+def measure_e2e(data: Path, expected: tuple[int, int], *, probe: bool = False) -> dict:
+    """The end-to-end run in a fresh database with a worker of its own; with probe, also the
+    shipped web role, probed with no load running and then during the load."""
+    with common.fresh_database("latency" if probe else "e2e") as db:
+        worker, server = common.CeleryWorker(db), probe and common.Gunicorn(db)
         try:
             worker.wait_ready()
             time.sleep(1.0)  # the start-up maturity sweep (an empty table) finishes first
@@ -176,9 +178,9 @@ def measure_e2e(data: Path, expected: tuple[int, int], args=None) -> dict:
                 server.wait_ready()
                 customers, approved = seed_api_customers(server.port, LATENCY_CUSTOMERS)
                 expected = (expected[0] + LATENCY_CUSTOMERS, expected[1] + approved)
-                probe = functools.partial(probe_latency, server.port, customers, args.probe_rate)
-                _, idle = probe(lambda: time.sleep(args.probe_idle_seconds))
-                result, during = probe(load)
+                probing = functools.partial(probe_latency, server.port, customers)
+                _, idle = probing(lambda: time.sleep(PROBE_IDLE_SECONDS))
+                result, during = probing(load)
                 result.update(idle=idle, during_load=during)
             else:
                 result = load()
@@ -192,9 +194,9 @@ def measure_e2e(data: Path, expected: tuple[int, int], args=None) -> dict:
     return result
 
 
-def probe_latency(port: int, customers: list[int], rate: float, while_running: Callable):
+def probe_latency(port: int, customers: list[int], while_running: Callable):
     """Drive check-eligibility and view-loans at a steady rate (a thread each: a request every
-    1 / rate s, or at once when the last took longer) while while_running() runs; returns its
+    1 / PROBE_RATE s, or at once when the last took longer) while while_running() runs; returns its
     result and each endpoint's latencies. A request that waited on a lock of the load shows as
     a long latency; a 5xx or transport error counts as an error."""
     latencies: dict[str, list[float]] = {name: [] for name in ENDPOINTS}
@@ -221,7 +223,7 @@ def probe_latency(port: int, customers: list[int], rate: float, while_running: C
                 errors.append(exc)
                 conn.close()
             latencies[name].append((time.perf_counter() - began) * 1000)
-            next_at += 1.0 / rate
+            next_at += 1.0 / PROBE_RATE
             stopping.wait(max(0.0, next_at - time.perf_counter()))
         conn.close()
 
@@ -281,12 +283,10 @@ def orchestrate(args: argparse.Namespace) -> int:
     }
     for repetition in range(1, args.repeat + 1):  # interleaved: a noisy spell hits all alike
         for name, step in steps.items():
-            if name == "bulk" and args.skip_bulk:
-                continue
             runs[name].append(step() | {"load": os.getloadavg()[0]})
             print(f"  run {repetition} {name:6} {runs[name][-1]['seconds']:8.2f} s   "
                   f"(1-min load average {runs[name][-1]['load']:.1f})", flush=True)  # fmt: skip
-    latency = None if args.skip_latency else measure_e2e(data, expected, args)
+    latency = measure_e2e(data, expected, probe=True)
 
     def med(name: str, key: str = "seconds") -> float:
         return common.median(r[key] for r in runs[name])
@@ -299,9 +299,8 @@ def orchestrate(args: argparse.Namespace) -> int:
         ("end to end: Celery task, enqueue to SUCCESS", "e2e", "seconds"),
         ("reader + Django bulk_create (batch 5,000)", "bulk", "seconds"),
     ]:
-        if runs[name]:
-            each = "  ".join(f"{r[key]:.2f}" for r in runs[name])
-            print(f"{label:52} {med(name, key):9.2f} {total / med(name, key):10,.0f}   {each}")
+        each = "  ".join(f"{r[key]:.2f}" for r in runs[name])
+        print(f"{label:52} {med(name, key):9.2f} {total / med(name, key):10,.0f}   {each}")
     last, peak = runs["e2e"][-1], max(r["worker_peak_rss_mib"] for r in runs["e2e"])
     print(f"worker RSS idle {last['worker_idle_rss_mib']:.0f} MiB, peak (VmHWM) {peak:.0f} MiB; "
           f"ingestion_runs: {last['worker_run']} s\nstages of the last end-to-end run "
@@ -310,26 +309,24 @@ def orchestrate(args: argparse.Namespace) -> int:
     for (stage, at), (_, end) in itertools.pairwise(stages):
         print(f"  {at:7.2f} {end - at:7.2f}  {stage}")
     ratio = med("e2e") / med("floor")
-    bulk = med("bulk") / med("e2e") if runs["bulk"] else float("nan")
+    bulk = med("bulk") / med("e2e")
     print(f"\ntargets:\n  end to end <= {FLOOR_RATIO_LIMIT:g} x floor: {med('e2e'):.2f} / "
           f"{med('floor'):.2f} = {ratio:.2f} x   {common.verdict(ratio <= FLOOR_RATIO_LIMIT)}\n"
           f"  bulk_create >= {BULK_RATIO_TARGET:g} x end to end: {bulk:.2f} x   "
           f"{common.verdict(bulk >= BULK_RATIO_TARGET)}\n  worker peak RSS <= {RSS_LIMIT_MIB} "
           f"MiB: {peak:.0f} MiB   {common.verdict(peak <= RSS_LIMIT_MIB)}")  # fmt: skip
-    if latency is not None:
-        print(f"\nAPI latency, {args.probe_rate:g} requests/s per endpoint, idle for "
-              f"{args.probe_idle_seconds:g} s, then during a {latency['seconds']:.1f} s load:\n"
-              f"  {'endpoint':18} {'idle p99':>9} {'idle max':>9} {'load p99':>9} "
-              f"{'load max':>9} {'requests':>9}")  # fmt: skip
-        for name in ENDPOINTS:
-            idle, busy = latency["idle"][name], latency["during_load"][name]
-            cells = [f"{f[key]:7.1f}ms" for f in (idle, busy) for key in ("p99_ms", "max_ms")]
-            print(f"  {name:18} {' '.join(cells)} {busy['requests']:9}")
-        worst = max(latency["during_load"][name]["max_ms"] for name in ENDPOINTS)
-        errors = latency["idle"]["errors"] + latency["during_load"]["errors"]
-        print(f"  errors (5xx or transport): {errors}\n  maximum during the load <= "
-              f"{LATENCY_MAX_MS:.0f} ms: {worst:.0f} ms   "
-              f"{common.verdict(worst <= LATENCY_MAX_MS and errors == 0)}")  # fmt: skip
+    print(f"\nAPI latency, {PROBE_RATE:g} requests/s per endpoint, idle for {PROBE_IDLE_SECONDS:g}"
+          f" s, then during a {latency['seconds']:.1f} s load:\n  {'endpoint':18} {'idle p99':>9}"
+          f" {'idle max':>9} {'load p99':>9} {'load max':>9} {'requests':>9}")  # fmt: skip
+    for name in ENDPOINTS:
+        idle, busy = latency["idle"][name], latency["during_load"][name]
+        cells = [f"{f[key]:7.1f}ms" for f in (idle, busy) for key in ("p99_ms", "max_ms")]
+        print(f"  {name:18} {' '.join(cells)} {busy['requests']:9}")
+    worst = max(latency["during_load"][name]["max_ms"] for name in ENDPOINTS)
+    errors = latency["idle"]["errors"] + latency["during_load"]["errors"]
+    ok = worst <= LATENCY_MAX_MS and errors == 0
+    print(f"  errors (5xx or transport): {errors}\n  maximum during the load <= "
+          f"{LATENCY_MAX_MS:.0f} ms: {worst:.0f} ms   {common.verdict(ok)}")  # fmt: skip
     common.OUT.mkdir(exist_ok=True)
     out = common.OUT / f"ingest-{args.loans}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({"machine": machine, "args": vars(args), "runs": runs,
@@ -343,10 +340,6 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--loans", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (medians reported)")
-    parser.add_argument("--skip-bulk", action="store_true", help="leave out bulk_create")
-    parser.add_argument("--skip-latency", action="store_true", help="leave out the API probe")
-    parser.add_argument("--probe-rate", type=float, default=20.0, help="requests/s per endpoint")
-    parser.add_argument("--probe-idle-seconds", type=float, default=10.0)
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)

@@ -1,1 +1,0 @@
-COPY bare_customers FROM STDIN;

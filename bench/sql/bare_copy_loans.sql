@@ -1,1 +1,0 @@
-COPY bare_loans FROM STDIN;
