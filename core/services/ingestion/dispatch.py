@@ -181,14 +181,10 @@ def _final(last: Meta, stage: str, result: dict[str, Any] | None) -> Meta:
     """The last progress line: a succeeded run's data rows per file (from its result, so shown
     even when the run ended between two polls), a failed run's last known counts."""
     meta: Meta = {"stage": stage}
-    rows = {}
-    if isinstance(result, dict):
-        rows = {"customers": result.get("customer_rows"), "loans": result.get("loan_rows")}
     for name in FILES:
-        if isinstance(rows.get(name), int):
-            meta[name] = {"done": rows[name], "total": rows[name]}
-        else:
-            meta[name] = last.get(name) or {"done": 0, "total": 0}
+        rows = result.get(f"{name[:-1]}_rows") if isinstance(result, dict) else None
+        done = {"done": rows, "total": rows} if isinstance(rows, int) else None
+        meta[name] = done or last.get(name) or {"done": 0, "total": 0}
     return meta
 
 
@@ -196,4 +192,4 @@ def _failure_report(task_id: str, result) -> FailureReport:
     run = runs.run_of_task(task_id)
     if run is not None and run.error_report:
         return FailureReport.from_json(run.error_report)
-    return FailureReport(message=f"ingestion task {task_id} failed: {result.result}")
+    return FailureReport(f"ingestion task {task_id} failed: {result.result}")
