@@ -22,7 +22,7 @@ from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion import dispatch
 from core.services.maintenance import current_debt_drift
 from tests.conftest import connect_separately
-from tests.test_ingestion import REAL_CUSTOMERS, REAL_LOANS, needs_real_files
+from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, needs_real_files
 from tests.test_ingestion_worker import service_env
 
 REPO = Path(__file__).resolve().parent.parent

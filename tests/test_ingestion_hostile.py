@@ -19,7 +19,7 @@ from core.services.ingestion.errors import MAX_REPORTED_VALUE_CHARS, IngestionFa
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.ingestion.stage import TextStream
 from tests.conftest import connect_separately
-from tests.test_ingestion import (
+from tests.ingestion_support import (
     REAL_CUSTOMERS,
     REAL_LOANS,
     database_state,

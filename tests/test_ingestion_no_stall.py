@@ -14,7 +14,7 @@ from django.db import connection
 from core.models import Loan, LoanDecision
 from core.services.ingestion import load
 from tests.conftest import connect_separately
-from tests.test_ingestion import REAL_CUSTOMERS, REAL_LOANS, ingest, needs_real_files, variant
+from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, ingest, needs_real_files, variant
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_real_files]
 

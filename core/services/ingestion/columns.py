@@ -1,11 +1,8 @@
 """The two input files, each defined once: its columns with their header and aliases, kind,
-bounds and staging column. The reader (read.py), the staging tables and their COPY (stage.py)
-and the cell rules (validate.py) all derive from these definitions, and header matching lives
-here too.
-
-Headers match case- and punctuation-insensitively: "Customer ID", "customer_id" and
-"CustomerId" all normalise to "customerid". A column may also be found under one of its
-aliases; columns not listed here are ignored.
+bounds and staging column, from which the reader (read.py), staging (stage.py) and the cell
+rules (validate.py) derive; and header matching. Headers match case- and punctuation-
+insensitively ("Customer ID", "customer_id" and "CustomerId" are one); a column may also be
+found under one of its aliases; columns not listed here are ignored.
 """
 
 from __future__ import annotations

@@ -44,12 +44,7 @@ class NoWorker(WaitTimedOut):
 
 
 class OtherDatabase(Exception):
-    """A worker runs (or ran) the task, but this database's run row is still queued: the worker
-    is connected to another database than the caller."""
-
-
-def _broker_name() -> str:
-    return maybe_sanitize_url(settings.CELERY_BROKER_URL)
+    """A worker runs (or ran) the task while this database's run row stays queued."""
 
 
 def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None = None) -> str:
@@ -59,10 +54,9 @@ def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None
     The broker is pinged first (a couple of seconds at most), so an unreachable broker fails
     at once instead of leaving the caller to the client's retries.
     """
+    broker = maybe_sanitize_url(settings.CELERY_BROKER_URL)
     if not broker_is_up():
-        raise BrokerUnavailable(
-            f"cannot reach the Celery broker at {_broker_name()}; is Redis running?"
-        )
+        raise BrokerUnavailable(f"cannot reach the Celery broker at {broker}; is Redis running?")
     if digest is None:
         digest = runs.files_digest(customers_file, loans_file)
     task_id = str(uuid.uuid4())
@@ -72,9 +66,9 @@ def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None
             INGEST_TASK, args=[str(customers_file), str(loans_file)], task_id=task_id, retry=False
         )
     except (KombuError, RedisError, OSError) as exc:
-        runs.fail_run(run, FailureReport(message=f"could not enqueue the run: {exc}"))
+        runs.fail_run(run, FailureReport(f"could not enqueue the run: {exc}"))
         raise BrokerUnavailable(
-            f"cannot send the task to the Celery broker at {_broker_name()}: {exc}"
+            f"cannot send the task to the Celery broker at {broker}: {exc}"
         ) from exc
     return task_id
 
@@ -181,14 +175,10 @@ def _final(last: Meta, stage: str, result: dict[str, Any] | None) -> Meta:
     """The last progress line: a succeeded run's data rows per file (from its result, so shown
     even when the run ended between two polls), a failed run's last known counts."""
     meta: Meta = {"stage": stage}
-    rows = {}
-    if isinstance(result, dict):
-        rows = {"customers": result.get("customer_rows"), "loans": result.get("loan_rows")}
     for name in FILES:
-        if isinstance(rows.get(name), int):
-            meta[name] = {"done": rows[name], "total": rows[name]}
-        else:
-            meta[name] = last.get(name) or {"done": 0, "total": 0}
+        rows = result.get(f"{name[:-1]}_rows") if isinstance(result, dict) else None
+        done = {"done": rows, "total": rows} if isinstance(rows, int) else None
+        meta[name] = done or last.get(name) or {"done": 0, "total": 0}
     return meta
 
 
@@ -196,4 +186,4 @@ def _failure_report(task_id: str, result) -> FailureReport:
     run = runs.run_of_task(task_id)
     if run is not None and run.error_report:
         return FailureReport.from_json(run.error_report)
-    return FailureReport(message=f"ingestion task {task_id} failed: {result.result}")
+    return FailureReport(f"ingestion task {task_id} failed: {result.result}")

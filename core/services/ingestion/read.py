@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -126,14 +127,6 @@ FIELDS: dict[str, Callable[[object], Field]] = {
 }
 
 
-class _IsoDates(dict):
-    """date -> its ISO text, computed once per date."""
-
-    def __missing__(self, day: dt.date) -> str:
-        text = self[day] = day.isoformat()
-        return text
-
-
 @dataclass
 class SheetRows:
     """The data rows of a workbook's first sheet, below its header row."""
@@ -154,18 +147,18 @@ class SheetRows:
         no_texts = "\t\\N" * len(with_text)
         # A row of exactly floats then dates where the columns expect them (every row of the
         # real loan file) is rendered whole: "%r" of a float is number_field's text once a
-        # trailing ".0" is cut, a date its ISO text from a cache (files repeat dates). Other
+        # trailing ".0" is cut, a date its ISO text from a cache. Other
         # rows, and files with text columns, go cell by cell to the same fields.
         kinds = [c.kind for c in columns]
         numbers = kinds.index(DATE) if DATE in kinds else len(kinds)
         whole_rows = TEXT not in kinds and all(kind == DATE for kind in kinds[numbers:])
         expected = (float,) * numbers + (dt.date,) * (len(kinds) - numbers)
         number_fields = "%r\t" * numbers
-        iso = _IsoDates()
+        iso = lru_cache(maxsize=None)(dt.date.isoformat)  # files repeat dates
         for row_number, values in self._values():
             if whole_rows and tuple(map(type, values)) == expected:
                 line = (number_fields % values[:numbers]).replace(".0\t", "\t")
-                dates = "\t".join(map(iso.__getitem__, values[numbers:]))
+                dates = "\t".join(map(iso, values[numbers:]))
                 yield row_number, (line + dates if dates else line[:-1]) + no_texts
                 continue
             fields = [f(value) for f, value in zip(render, values, strict=True)]
