@@ -3,7 +3,8 @@
 Progress is best-effort and the run's row in ingestion_runs is the record of its outcome, so a
 broker and result backend that vanish while the worker copies the loan file must neither fail
 a load that can finish nor end the worker process; once Redis is back on its address the same
-worker takes tasks again. The test runs a private redis-server on a port of its own (the shared
+worker takes tasks again; a task delivered again after its run succeeded does not repeat it.
+The test runs a private redis-server on a port of its own (the shared
 one is never touched), a real worker on it as docker/entrypoint.sh starts one (prefork pool,
 gossip, mingle and heartbeats on), and generated workbooks big enough to catch the run copying.
 Without the task's tolerance of failed progress publishing, the run fails here.
@@ -159,13 +160,23 @@ def test_redis_lost_mid_run_neither_fails_the_run_nor_kills_the_worker(
         time.sleep(2)  # the worker meets the lost broker once the task is done
         assert worker.poll() is None, log_path.read_text()
 
-        # Redis back on the same address: the same worker process takes the next task.
+        # Redis back on the same address: the same worker process takes the next task, here
+        # the same message again (as when the lost acknowledgement gets it redelivered): the
+        # run that succeeded is not repeated and its row keeps its figures.
         private_redis.start()
         app = private_app(private_redis, monkeypatch)
-        again = app.send_task("core.tasks.close_matured_loans", queue=QUEUE)
-        assert isinstance(again.get(timeout=60), int), log_path.read_text()
+        args = [str(files.customers), str(files.loans)]
+        again = app.send_task(INGEST_TASK, args=args, task_id=task_id, queue=QUEUE)
+        deadline = time.monotonic() + 60
+        while again.state != "SUCCESS":  # (the first delivery's state may show first)
+            assert time.monotonic() < deadline, (again.state, log_path.read_text())
+            time.sleep(0.1)
+        assert again.result["rows_inserted"] == CUSTOMERS + LOANS
         app.close()
         assert worker.poll() is None
+        again_run = IngestionRun.objects.get(task_id=task_id)
+        assert (again_run.attempts, again_run.rows_inserted) == (1, CUSTOMERS + LOANS)
+        assert again_run.finished_at == run.finished_at
     finally:
         if worker.poll() is None:
             worker.terminate()
