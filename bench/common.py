@@ -41,11 +41,12 @@ def database_url(name: str) -> str:
     return f"postgres://{PGUSER}@{PGHOST}:{PGPORT}/{name}"
 
 
-def connect(name: str = "postgres", *, autocommit: bool = True):
+def connect(name: str = "postgres"):
+    """A psycopg2 connection in autocommit mode."""
     import psycopg2
 
     conn = psycopg2.connect(host=PGHOST, port=PGPORT, user=PGUSER, dbname=name)
-    conn.autocommit = autocommit
+    conn.autocommit = True
     return conn
 
 
@@ -177,6 +178,16 @@ def proc_status_kib(pid: int | str, field: str) -> int | None:
 
 def peak_rss_mib(pid: int | str = "self", field: str = "VmHWM") -> float:
     return round((proc_status_kib(pid, field) or 0) / 1024, 1)
+
+
+def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each of pids still alive."""
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
 
 
 def free_port() -> int:

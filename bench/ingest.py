@@ -1,6 +1,6 @@
-"""Ingestion benchmark, one run: the Celery task end to end against the raw floor (calamine's
-raw rows plus a bare COPY of them) and against the same reader feeding bulk_create, then API
-latency during a load beside the same with none. What each measures: bench/RESULTS.md.
+"""Ingestion benchmark: the Celery task end to end against the raw floor (calamine's raw rows
+plus a bare COPY of them) and against the same reader feeding bulk_create, then API latency
+during a load beside the same with none, in one run. What each measures: bench/RESULTS.md.
 
     .venv/bin/python bench/ingest.py --repeat 1                       # 100k customers / 1M loans
     .venv/bin/python bench/ingest.py --customers 1000 --loans 20000 --repeat 1   # smoke, < 1 min
@@ -67,18 +67,13 @@ def phase_floor(data: Path, db: str) -> dict:
     for path, file in _files(data):
         lines = ("\t".join(map(str, row)) + "\n" for row in _raw_rows(path))
         texts[file.name] = "".join(itertools.islice(lines, 1, None))  # below the header
-    conn = common.connect(db, autocommit=False)
-    with conn.cursor() as cur:
+    with contextlib.closing(common.connect(db)) as conn, conn.cursor() as cur:  # autocommit
         cur.execute(common.bench_sql("bare_copy_tables"))
-    conn.commit()
-    started = time.perf_counter()
-    with conn.cursor() as cur:
+        started = time.perf_counter()
         for name, text in texts.items():
             copy = sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(f"bare_{name}"))
             cur.copy_expert(copy, io.StringIO(text), 1 << 16)
-    conn.commit()
-    copy_seconds = time.perf_counter() - started
-    conn.close()
+        copy_seconds = time.perf_counter() - started
     return {"seconds": read_seconds + copy_seconds, "read_seconds": read_seconds,
             "copy_seconds": copy_seconds, "rows": rows}  # fmt: skip
 
@@ -147,26 +142,13 @@ PHASES = {"floor": phase_floor, "bulk": phase_bulk, "e2e_client": phase_e2e_clie
 # --- the orchestrator ---------------------------------------------------------------------------
 
 
-def spawn_in(phase: str, data: Path, *, migrated: bool) -> dict:
-    with common.fresh_database(phase, migrated=migrated) as db:
-        return common.spawn_phase(__file__, phase, db, data)
-
-
-def check_loaded(db: str, expected: tuple[int, int]) -> str:
-    """Fails unless the run left the expected rows and no current_debt drift; returns the
-    ingestion_runs rows' status and worker-side seconds."""
-    with contextlib.closing(common.connect(db)) as conn, conn.cursor() as cur:
-        cur.execute(common.bench_sql("check_loaded"))
-        customers, loans, drift, runs = cur.fetchone()
-    if (customers, loans, drift) != (*expected, 0):
-        raise RuntimeError(f"the run left {customers} customers, {loans} loans, {drift} drifting"
-                           f" debts (expected {expected[0]}, {expected[1]}, 0)")  # fmt: skip
-    return runs
-
-
-def measure_e2e(data: Path, expected: tuple[int, int], *, probe: bool = False) -> dict:
-    """The end-to-end run in a fresh database with a worker of its own; with probe, also the
-    shipped web role, probed with no load running and then during the load."""
+def measure(phase: str, data: Path, expected: tuple[int, int], *, probe: bool = False) -> dict:
+    """One phase in a fresh database. "e2e" gets a worker of its own, and afterwards the rows
+    and the current_debt invariant are checked; with probe, also the shipped web role, probed
+    with no load running and then during the load."""
+    if phase != "e2e":
+        with common.fresh_database(phase, migrated=phase == "bulk") as db:
+            return common.spawn_phase(__file__, phase, db, data)
     with common.fresh_database("latency" if probe else "e2e") as db:
         worker, server = common.CeleryWorker(db), probe and common.Gunicorn(db)
         try:
@@ -190,7 +172,11 @@ def measure_e2e(data: Path, expected: tuple[int, int], *, probe: bool = False) -
             worker.stop()
             if server:
                 server.stop()
-        result["worker_run"] = check_loaded(db, expected)
+        with contextlib.closing(common.connect(db)) as conn, conn.cursor() as cur:
+            cur.execute(common.bench_sql("check_loaded"))
+            *found, result["worker_run"] = cur.fetchone()
+    if found != [*expected, 0]:
+        raise RuntimeError(f"the run left (customers, loans, debts drifting) = {found}")
     return result
 
 
@@ -276,17 +262,12 @@ def orchestrate(args: argparse.Namespace) -> int:
           f"{total:,} rows, {args.repeat} repetition(s), files in {data}\nmachine:")  # fmt: skip
     machine = common.print_machine()
     runs: dict[str, list[dict]] = {"floor": [], "e2e": [], "bulk": []}
-    steps = {
-        "floor": lambda: spawn_in("floor", data, migrated=False),
-        "e2e": lambda: measure_e2e(data, expected),
-        "bulk": lambda: spawn_in("bulk", data, migrated=True),
-    }
     for repetition in range(1, args.repeat + 1):  # interleaved: a noisy spell hits all alike
-        for name, step in steps.items():
-            runs[name].append(step() | {"load": os.getloadavg()[0]})
+        for name in runs:
+            runs[name].append(measure(name, data, expected) | {"load": os.getloadavg()[0]})
             print(f"  run {repetition} {name:6} {runs[name][-1]['seconds']:8.2f} s   "
                   f"(1-min load average {runs[name][-1]['load']:.1f})", flush=True)  # fmt: skip
-    latency = measure_e2e(data, expected, probe=True)
+    latency = measure("e2e", data, expected, probe=True)
 
     def med(name: str, key: str = "seconds") -> float:
         return common.median(r[key] for r in runs[name])
