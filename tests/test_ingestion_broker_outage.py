@@ -175,6 +175,8 @@ def test_redis_lost_mid_run_neither_fails_the_run_nor_kills_the_worker(
             assert time.monotonic() < deadline, (again.state, log_path.read_text())
             time.sleep(0.1)
         assert again.result["rows_inserted"] == CUSTOMERS + LOANS
+        sweep = app.send_task("core.tasks.close_matured_loans", queue=QUEUE)  # and a new task
+        assert isinstance(sweep.get(timeout=60), int), log_path.read_text()
         app.close()
         assert worker.poll() is None
         again_run = IngestionRun.objects.get(task_id=task_id)
