@@ -27,8 +27,9 @@ from core.services.ingestion.progress import FILES, Meta
 
 INGEST_TASK = "core.tasks.ingest_data"
 POLL_SECONDS = 0.25
-# How often the wait asks whether the run was abandoned by a dead worker (runs.mark_abandoned).
-ABANDONED_CHECK_SECONDS = 1.0
+# How often the wait reads the run's row: how it ended, or whether a dead worker abandoned it
+# (runs.mark_abandoned).
+ROW_CHECK_SECONDS = 1.0
 
 
 class BrokerUnavailable(Exception):
@@ -94,9 +95,9 @@ def wait_for_ingestion(
     Raises NoWorker when the task is still waiting for a worker after worker_timeout seconds,
     WaitTimedOut when the run has not ended after timeout seconds (None: no limit), and
     OtherDatabase when a worker runs the task while this database's row of the run stays
-    queued (a worker always marks the row running before it publishes any progress). A run
-    whose worker died (its row running, its lock free: runs.mark_abandoned) ends the wait as
-    failed.
+    queued (a worker always marks the row running before it publishes any progress). The
+    run's row ends the wait too: succeeded or failed there, whatever the broker says; running
+    with its lock free (its worker died: runs.mark_abandoned), failed.
     """
     result = current_app.AsyncResult(task_id)
     started = time.monotonic()
@@ -104,11 +105,20 @@ def wait_for_ingestion(
     pickup_deadline = None if worker_timeout is None else started + worker_timeout
     last: Meta = {"stage": "waiting for a worker"}
     row_seen_taken = False
-    next_abandoned_check = started
+    next_row_check = started
     while True:
         state = result.state
-        if state not in states.READY_STATES and time.monotonic() >= next_abandoned_check:
-            next_abandoned_check = time.monotonic() + ABANDONED_CHECK_SECONDS
+        if state != states.SUCCESS and time.monotonic() >= next_row_check:
+            # The run's row is the record: a result lost with the broker (the state PENDING for
+            # good, or FAILURE from storing it) does not hide how the run ended.
+            next_row_check = time.monotonic() + ROW_CHECK_SECONDS
+            run = runs.run_of_task(task_id)
+            if run is not None and run.status == IngestionStatus.SUCCEEDED:
+                on_progress(_final(last, "succeeded", None))
+                return Outcome(succeeded=True, result=runs.recorded_result(run))
+            if run is not None and run.status == IngestionStatus.FAILED:
+                on_progress(_final(last, "failed", None))
+                return Outcome(succeeded=False, report=_failure_report(task_id, result))
             if runs.mark_abandoned(task_id):
                 on_progress(_final(last, "failed (worker died)", None))
                 return Outcome(succeeded=False, report=_failure_report(task_id, result))
