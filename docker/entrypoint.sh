@@ -79,7 +79,9 @@ case "$ROLE" in
         bootstrap wait-broker
         bootstrap wait-migrated
         log "starting the Celery worker (concurrency ${CELERY_WORKER_CONCURRENCY:=2})"
-        exec celery --app config worker \
+        # No gossip or mingle: nothing here uses them (control ping goes through the broker's
+        # own channel), and gossip's reconnect after a broker outage logs errors for nothing.
+        exec celery --app config worker --without-gossip --without-mingle \
             --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
             --concurrency "${CELERY_WORKER_CONCURRENCY}" \
             --hostname "worker@%h"

@@ -4,9 +4,9 @@ Progress is best-effort and the run's row in ingestion_runs is the record of its
 broker and result backend that vanish while the worker copies the loan file must neither fail
 a load that can finish nor end the worker process; once Redis is back on its address the same
 worker takes tasks again; a task delivered again after its run succeeded does not repeat it.
-The test runs a private redis-server on a port of its own (the shared
-one is never touched), a real worker on it as docker/entrypoint.sh starts one (prefork pool,
-gossip, mingle and heartbeats on), and generated workbooks big enough to catch the run copying.
+The test runs a private redis-server on a port of its own (the shared one is never touched), a
+real worker on it as docker/entrypoint.sh starts one (prefork pool, heartbeats on, no gossip or
+mingle), and generated workbooks big enough to catch the run copying.
 Without the task's tolerance of failed progress publishing, the run fails here.
 """
 
@@ -91,7 +91,7 @@ def start_worker(redis: PrivateRedis, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker",
-         "-Q", QUEUE, "--concurrency=1",
+         "--without-gossip", "--without-mingle", "-Q", QUEUE, "--concurrency=1",
          "-n", f"outage-test-{os.getpid()}@%h", "--loglevel=INFO"],
         cwd=REPO, env=service_env(CELERY_BROKER_URL=redis.url, CELERY_RESULT_BACKEND=redis.url),
         stdout=log, stderr=subprocess.STDOUT,
