@@ -126,13 +126,15 @@ MIDDLEWARE = [
     "core.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, authentication and messages, for /admin/ alone (the API has no sessions).
+    "core.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# The admin's checks that Session-, Authentication- and MessageMiddleware are in MIDDLEWARE:
+# AdminSessionMiddleware runs them for the admin's paths.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
 
 # Paths are exact, with or without a trailing slash; never answer with a redirect.
 APPEND_SLASH = False

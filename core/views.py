@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from functools import cache
 
 from django.http import HttpResponse
@@ -194,49 +196,99 @@ class CreditScoreView(APIView):
         )
 
 
-class HealthView(APIView):
-    # Probes need no key and are never throttled.
+class _Probe(APIView):
+    """A probe: no key, never throttled, and a plain GET answered without the REST framework's
+    request machinery (direct_view), in the bytes and headers its JSONRenderer would give."""
+
     permission_classes = [AllowAny]
     throttle_classes = []
 
+    @classmethod
+    def answer(cls) -> tuple[dict, int]:
+        raise NotImplementedError
+
+    def get(self, request: Request) -> Response:
+        body, status = self.answer()
+        return Response(body, status=status)
+
+    @classmethod
+    def direct_view(cls):
+        """as_view(), except that a GET without a query string that accepts JSON (no Accept,
+        */* or application/json) is answered here; anything else goes through DRF (HEAD,
+        OPTIONS, 405, 406, ?format=)."""
+        drf_view = cls.as_view()
+        # The Allow header DRF sends: Django's View answers HEAD wherever it answers GET.
+        allow = ", ".join(
+            m.upper() for m in cls.http_method_names if hasattr(cls, m) or m == "head"
+        )
+
+        def view(request, *args, **kwargs):
+            meta = request.META
+            if (
+                request.method == "GET"
+                and not meta.get("QUERY_STRING")
+                and meta.get("HTTP_ACCEPT", "*/*") in _JSON_ACCEPTS
+            ):
+                body, status = cls.answer()
+                text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+                response = HttpResponse(
+                    text.encode(), status=status, content_type="application/json"
+                )
+                response["Allow"] = allow
+                return response
+            return drf_view(request, *args, **kwargs)
+
+        return functools.wraps(drf_view)(view)
+
+
+_JSON_ACCEPTS = ("*/*", "application/json")
+
+
+class HealthView(_Probe):
     @extend_schema(
         operation_id="health",
         responses={200: s.HealthSerializer, 503: s.HealthSerializer},
     )
     def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @classmethod
+    def answer(cls) -> tuple[dict, int]:
         report = health.check_health()
         body = {
             "status": "ok" if report.ok else "degraded",
             "database": "ok" if report.database else "down",
             "broker": "ok" if report.broker else "down",
         }
-        return Response(representation(s.HealthSerializer)(body), status=200 if report.ok else 503)
+        return body, 200 if report.ok else 503
 
 
-class LiveView(APIView):
+class LiveView(_Probe):
     """Liveness: the process answers. No dependency is checked, so a database or broker outage
     never makes an orchestrator restart a healthy web process."""
 
-    permission_classes = [AllowAny]
-    throttle_classes = []
-
     @extend_schema(operation_id="health_live", responses={200: s.LiveSerializer})
     def get(self, request: Request) -> Response:
-        return Response(representation(s.LiveSerializer)({"status": "ok"}))
+        return super().get(request)
+
+    @classmethod
+    def answer(cls) -> tuple[dict, int]:
+        return {"status": "ok"}, 200
 
 
-class ReadyView(APIView):
+class ReadyView(_Probe):
     """Readiness: this process can serve requests now (database reachable, every migration
     applied, broker reachable); 503 otherwise, so a load balancer sends traffic elsewhere."""
-
-    permission_classes = [AllowAny]
-    throttle_classes = []
 
     @extend_schema(
         operation_id="health_ready",
         responses={200: s.ReadySerializer, 503: s.ReadySerializer},
     )
     def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @classmethod
+    def answer(cls) -> tuple[dict, int]:
         report = health.check_readiness()
         migrations = {True: "ok", False: "pending", None: "unknown"}[report.migrations]
         body = {
@@ -245,9 +297,7 @@ class ReadyView(APIView):
             "migrations": migrations,
             "broker": "ok" if report.broker else "down",
         }
-        return Response(
-            representation(s.ReadySerializer)(body), status=200 if report.ready else 503
-        )
+        return body, 200 if report.ready else 503
 
 
 class MetricsView(APIView):

@@ -162,3 +162,47 @@ def test_the_benchmark_floors_are_not_routed_in_production(api):
         path = "/" + route.replace("<int:loan_id>", "1").replace("<int:customer_id>", "1")
         assert resolve(path).func is json_not_found
         assert api.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/health/live", "/health", "/health/ready"])
+def test_a_probe_answered_directly_is_what_drf_answers(api, path, settings, fresh_probe):
+    settings.HEALTH_CACHE_SECONDS = 60
+    direct = api.get(path)
+    through_drf = api.get(path + "?via=drf")  # a query string goes through the REST framework
+    assert direct.status_code == through_drf.status_code == 200
+    assert direct.content == through_drf.content
+    for header in ("Content-Type", "Allow", "Cache-Control", "X-Frame-Options", "X-Request-ID"):
+        assert (header in direct) == (header in through_drf), header
+        if header != "X-Request-ID":
+            assert direct[header] == through_drf[header], header
+    assert api.post(path).status_code == 405
+    assert api.post(path).json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.django_db
+def test_the_admin_still_has_sessions_and_csrf(client, django_user_model):
+    import importlib
+
+    from django.test import Client, override_settings
+    from django.urls import clear_url_caches
+
+    import config.urls
+
+    django_user_model.objects.create_superuser("root", "root@example.com", "s3cret-pass")
+    browser = Client(enforce_csrf_checks=True)
+    with override_settings(ADMIN_ENABLED=True):
+        clear_url_caches()
+        importlib.reload(config.urls)
+        try:
+            assert browser.get("/admin/login/").status_code == 200
+            token = browser.cookies["csrftoken"].value
+            login = {"username": "root", "password": "s3cret-pass", "next": "/admin/"}
+            refused = browser.post("/admin/login/", login)
+            assert refused.status_code == 403  # no CSRF token
+            done = browser.post("/admin/login/", {**login, "csrfmiddlewaretoken": token})
+            assert done.status_code == 302
+            assert browser.get("/admin/").status_code == 200  # the session keeps the login
+        finally:
+            clear_url_caches()
+            importlib.reload(config.urls)
