@@ -38,7 +38,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +50,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 import loadgen
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SAMPLE_IDS = 20_000
 LEDGER_LOANS = 500
 TENURES = (6, 12, 18, 24, 36, 48, 60, 84, 120)
@@ -130,16 +128,9 @@ def phase_load(db: str, data: str) -> None:
 
 
 def query(db: str, sql: str, params: dict | None = None) -> list[tuple]:
-    import psycopg2
-
-    conn = psycopg2.connect(common.database_url(db))  # autocommit: VACUUM needs it
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
+    with contextlib.closing(common.connect(db)) as conn, conn.cursor() as cur:  # autocommit
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description else []
 
 
 def prepare_database(db: str, data: Path) -> None:
@@ -159,54 +150,38 @@ def sample_ids(db: str) -> dict[str, list]:
     return ids
 
 
-class Server:
-    """gunicorn serving bench.floor:application() (the service and its floors)."""
+class Server(common._Service):
+    """gunicorn serving bench.floor:application() (the service and its floors) with sync
+    workers; common.Gunicorn runs the shipped configuration instead."""
 
     def __init__(self, db: str, workers: int, log_level: str) -> None:
         self.port = common.free_port()
         self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
-        env = common.service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc,
-                                 DJANGO_LOG_LEVEL=log_level)  # fmt: skip
-        self.log = open(common.ROOT / "bench" / "out" / "api-gunicorn.log", "wb")  # noqa: SIM115
-        command = [
+        env = common.service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc)
+        env["DJANGO_LOG_LEVEL"] = log_level
+        (common.OUT / "api-gunicorn.log").unlink(missing_ok=True)
+        self.start([
             common.PYTHON, "-m", "gunicorn", "bench.floor:application()",
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
             "--worker-class", "sync", "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
             "--no-control-socket", "--timeout", "30",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=common.ROOT, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)  # fmt: skip
-        deadline = time.monotonic() + 60
-        while self.process.poll() is None and time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/live").close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start; see bench/out/api-gunicorn.log")
+        ], env, "api-gunicorn.log")  # fmt: skip
+        self.wait_until(self._answers, 60)
+
+    def _answers(self) -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/live").close()
+            return True
+        except OSError:
+            return False
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(p) for p in children.read_text().split()]
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        super().stop()
         shutil.rmtree(self.multiproc, ignore_errors=True)
-
-
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """CPU seconds (utime + stime) used so far by each process still alive."""
-    used = {}
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return used
 
 
 def measure(server: Server, endpoint: str, make, args, seed: int) -> dict:
@@ -214,9 +189,9 @@ def measure(server: Server, endpoint: str, make, args, seed: int) -> dict:
     load = dict(clients=args.clients, max_requests=args.max_requests, ok_statuses=ok)
     loadgen.run_load(server.port, make, seconds=args.warmup, seed=seed + 1, **load)
     pids = server.worker_pids()
-    before = cpu_seconds(pids)
+    before = common.cpu_seconds(pids)
     result = loadgen.run_load(server.port, make, seconds=args.seconds, seed=seed, **load)
-    after = cpu_seconds(pids)
+    after = common.cpu_seconds(pids)
     cpu = sum(after[pid] - before[pid] for pid in after if pid in before)
     lat = result.latencies_ms
     return {
@@ -292,7 +267,7 @@ def report(args, cells: dict, machine: dict) -> dict:
             print(f"  {endpoint} CPU per request <= {target:g} ms: {cpu:.2f} ms "
                   f"({', '.join(format(r['cpu_ms'], '.2f') for r in cells[endpoint])})"
                   f"   {common.verdict(ok)}")  # fmt: skip
-    out = common.ROOT / "bench" / "out" / f"api-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out = common.OUT / f"api-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({"machine": machine, "args": vars(args), "cells": cells,
                                "verdicts": verdicts}, indent=1, default=str))  # fmt: skip
     print(f"\nraw figures: {out.relative_to(common.ROOT)}")
@@ -300,7 +275,7 @@ def report(args, cells: dict, machine: dict) -> dict:
 
 
 def orchestrate(args: argparse.Namespace) -> int:
-    (common.ROOT / "bench" / "out").mkdir(exist_ok=True)
+    common.OUT.mkdir(exist_ok=True)
     print(f"API benchmark: {args.customers:,} customers / {args.loans:,} loans; {args.workers} "
           f"sync workers; {args.clients} clients; windows of {args.seconds:g} s or "
           f"{args.max_requests:,} requests; {args.repeat} round(s)\nmachine:")  # fmt: skip

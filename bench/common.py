@@ -1,53 +1,51 @@
-"""Shared helpers of the benchmarks: throw-away databases, the environment the service is run
-with, the cached sample files, process memory, statistics and the machine description.
-
-Every database a benchmark makes is named credit_bench_<pid>_<purpose> and dropped at the end;
-nothing else on the server is touched.
-"""
+"""What the benchmarks share: throw-away databases (credit_bench_<run id>_<purpose>, dropped at
+the end), the service's environment and processes (Gunicorn, a Celery worker), the cached sample
+files, phases in child processes, memory and CPU from /proc, statistics, the machine."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import platform
 import secrets
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"  # logs and raw JSON figures (git-ignored)
 PYTHON = sys.executable
 DEFAULT_DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/credit-bench-data"))
-
 PGHOST = os.environ.get("PGHOST", "127.0.0.1")
 PGPORT = os.environ.get("PGPORT", "5432")
 PGUSER = os.environ.get("PGUSER", "postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
 DB_PREFIX = "credit_bench_"
 # One id per benchmark run, inherited by the processes it starts: names its databases and queue.
 RUN_ID = os.environ.setdefault("BENCH_RUN_ID", str(os.getpid()))
 
-
-# --- databases ----------------------------------------------------------------------------------
+# --- databases and the service's environment ----------------------------------------------------
 
 
 def database_url(name: str) -> str:
     return f"postgres://{PGUSER}@{PGHOST}:{PGPORT}/{name}"
 
 
-def _admin_connection():
+def connect(name: str = "postgres"):
+    """A psycopg2 connection in autocommit mode."""
     import psycopg2
 
-    conn = psycopg2.connect(host=PGHOST, port=PGPORT, user=PGUSER, dbname="postgres")
+    conn = psycopg2.connect(host=PGHOST, port=PGPORT, user=PGUSER, dbname=name)
     conn.autocommit = True
     return conn
 
@@ -56,61 +54,41 @@ def bench_db_name(purpose: str) -> str:
     return f"{DB_PREFIX}{RUN_ID}_{purpose}"
 
 
-def create_database(name: str) -> None:
+def _drop_database(name: str, *, create: bool = False) -> None:
+    """Drop the benchmark database name, then make it anew when create."""
     if not name.startswith(DB_PREFIX):
-        raise ValueError(f"benchmarks only make databases named {DB_PREFIX}*")
-    conn = _admin_connection()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        raise ValueError(f"benchmarks only make and drop databases named {DB_PREFIX}*")
+    with contextlib.closing(connect()) as conn, conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
             cur.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        conn.close()
 
 
-def drop_database(name: str) -> None:
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"benchmarks only drop databases named {DB_PREFIX}*")
-    conn = _admin_connection()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        conn.close()
+drop_database = _drop_database
+create_database = functools.partial(_drop_database, create=True)
 
 
 def service_env(db_name: str, **extra: str) -> dict[str, str]:
-    """The environment the service's processes get: this database, a fresh secret, no debug,
+    """The environment of the service's processes: this database, a fresh secret, no debug,
     quiet logs, and a Celery queue of our own (other workers on the same Redis never see it)."""
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=database_url(db_name),
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_DEBUG="false",
-        DJANGO_LOG_LEVEL="WARNING",
-        CELERY_BROKER_URL=REDIS_URL,
-        CELERY_RESULT_BACKEND=REDIS_URL,
-        CELERY_TASK_DEFAULT_QUEUE=f"credit-bench-{RUN_ID}",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        PYTHONPATH=str(ROOT),
-    )
-    env.update(extra)
+        DATABASE_URL=database_url(db_name), DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_DEBUG="false", DJANGO_LOG_LEVEL="WARNING", CELERY_BROKER_URL=REDIS_URL,
+        CELERY_RESULT_BACKEND=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=f"credit-bench-{RUN_ID}",
+        DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT), **extra,
+    )  # fmt: skip
     return env
 
 
 def migrate(db_name: str) -> None:
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=service_env(db_name),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput"], cwd=ROOT,
+                   env=service_env(db_name), check=True, stdout=subprocess.DEVNULL)  # fmt: skip
 
 
-@contextmanager
-def fresh_database(purpose: str, *, migrated: bool = True, keep: bool = False):
-    """A new database (migrated unless told otherwise), dropped on exit unless keep."""
+@contextlib.contextmanager
+def fresh_database(purpose: str, *, migrated: bool = True):
+    """A new database (migrated unless told otherwise), dropped on exit."""
     name = bench_db_name(purpose)
     create_database(name)
     try:
@@ -118,111 +96,52 @@ def fresh_database(purpose: str, *, migrated: bool = True, keep: bool = False):
             migrate(name)
         yield name
     finally:
-        if not keep:
-            drop_database(name)
+        drop_database(name)
 
 
 def setup_django(db_name: str) -> None:
-    """Configure this process as the service would be for db_name (call once, before imports
-    of project modules that touch settings)."""
+    """Configure this process as the service would be for db_name (before project imports)."""
     os.environ.update(service_env(db_name))
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
 
 
-# --- sample files -------------------------------------------------------------------------------
-
-
-def data_dir_for(base: Path, customers: int, loans: int, seed: int) -> Path:
-    return base / f"c{customers}_l{loans}_s{seed}"
-
-
 def ensure_sample_files(base: Path, customers: int, loans: int, seed: int = 1) -> Path:
-    """The project's generator's files for this size, made once and reused (cached under base).
-
-    Generation needs loan_end_date() from a migrated database: a throw-away one is made.
-    """
-    target = data_dir_for(base, customers, loans, seed)
-    if (target / "meta.json").is_file():
-        return target
-    base.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + f".partial{RUN_ID}")
-    shutil.rmtree(partial, ignore_errors=True)
-    print(
-        f"generating {customers:,} customers / {loans:,} loans into {target} "
-        "(once; reused afterwards)",
-        file=sys.stderr,
-        flush=True,
-    )
-    started = time.perf_counter()
-    with fresh_database("gen") as db:
-        subprocess.run(
-            [PYTHON, "manage.py", "generate_sample_data", "--customers", str(customers),
-             "--loans", str(loans), "--seed", str(seed), "--out", str(partial)],
-            cwd=ROOT, env=service_env(db), check=True, stdout=sys.stderr,
-        )  # fmt: skip
-    meta = {
-        "customers": customers,
-        "loans": loans,
-        "seed": seed,
-        "generated_seconds": round(time.perf_counter() - started, 1),
-        "bytes": {p.name: p.stat().st_size for p in partial.glob("*.xlsx")},
-    }
-    (partial / "meta.json").write_text(json.dumps(meta, indent=2))
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
+    """The project's generator's files for this size, made once (in a throw-away database, for
+    loan_end_date()) and cached under base; meta.json, written last, marks them complete."""
+    target = base / f"c{customers}_l{loans}_s{seed}"
+    if not (target / "meta.json").is_file():
+        print(f"generating the sample files into {target} (once)", file=sys.stderr, flush=True)
+        with fresh_database("gen") as db:
+            subprocess.run(
+                [PYTHON, "manage.py", "generate_sample_data", "--customers", str(customers),
+                 "--loans", str(loans), "--seed", str(seed), "--out", str(target)],
+                cwd=ROOT, env=service_env(db), check=True, stdout=sys.stderr,
+            )  # fmt: skip
+        (target / "meta.json").write_text(json.dumps({"customers": customers, "loans": loans}))
     return target
 
 
-# --- processes ----------------------------------------------------------------------------------
-
-
-def proc_status_kib(pid: int | str, field: str) -> int | None:
-    """A kB field of /proc/<pid>/status (VmRSS, VmHWM), or None when the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return None
-
-
-def peak_rss_mib(pid: int | str = "self") -> float:
-    kib = proc_status_kib(pid, "VmHWM")
-    return round((kib or 0) / 1024, 1)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# --- child processes: each phase of a benchmark runs in its own process ----------------------
+# --- phases: each measurement runs in a child process of its own --------------------------------
+# The parent runs `<script> --phase NAME [--db DB] [--data DIR]` (spawn_phase); the script's
+# main() hands those to run_child, which prints the phase's result as one RESULT_MARK line.
 
 RESULT_MARK = "BENCH_RESULT "
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
 def bench_sql(name: str) -> str:
     """Text of bench/sql/<name>.sql."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return (ROOT / "bench" / "sql" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def print_result(result: dict) -> None:
-    """What a child phase prints: one RESULT_MARK line of JSON, read by run_phase."""
     print(RESULT_MARK + json.dumps(result, default=str), flush=True)
 
 
 def run_phase(command: list[str], env: dict[str, str], what: str) -> dict:
-    """Run a child phase and return its result; its output goes to stderr when it fails."""
+    """Run a child and return its result; its output goes to stderr when it fails."""
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     for line in done.stdout.splitlines():
         if line.startswith(RESULT_MARK):
@@ -231,55 +150,70 @@ def run_phase(command: list[str], env: dict[str, str], what: str) -> dict:
     raise RuntimeError(f"phase {what} failed (exit {done.returncode})")
 
 
-# --- the API server ---------------------------------------------------------------------------
+def spawn_phase(script: str, phase: str, db: str | None = None, data: Path | None = None) -> dict:
+    command = [PYTHON, script, "--phase", phase, *(["--db", db] if db else [])]
+    command += ["--data", str(data)] if data else []
+    return run_phase(command, service_env(db or "postgres"), phase)
 
 
-# The shipped serving setup (config/gunicorn.conf.py) as a Gunicorn worker class: "2xshippedx4"
-# in bench/api.py is 2 workers x 4 threads of it.
-SHIPPED = "shipped"
+def run_child(phases: dict[str, Callable[..., dict]], phase: str, db: str | None, data) -> None:
+    """The child's side: Django set up for db, phases[phase](data, db) run, and its result
+    printed with the child's peak RSS."""
+    setup_django(db or "postgres")
+    result = phases[phase](Path(data) if data else None, db)
+    print_result(result | {"peak_rss_mib": peak_rss_mib()})
 
 
-class Gunicorn:
-    def __init__(self, db: str, workers: int, worker_class: str, threads: int) -> None:
-        self.port = free_port()
-        self.log = open(ROOT / "bench" / "out" / "gunicorn.log", "ab")  # noqa: SIM115
-        # Metrics of all workers in files, emptied at each start, as docker/entrypoint.sh does.
-        self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
-        env = service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc)
-        if worker_class == SHIPPED:
-            # The web role's own command line and configuration (docker/entrypoint.sh).
-            command = [PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py"]
-            env.update(PORT=str(self.port), WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads))
-        else:
-            command = [
-                PYTHON, "-m", "gunicorn", "config.wsgi:application",
-                "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                "--worker-class", worker_class, "--threads", str(threads),
-                "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
-                "--no-control-socket", "--timeout", "30",
-            ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
+# --- /proc ----------------------------------------------------------------------------------------
 
-    def wait_ready(self, seconds: float = 60) -> None:
+
+def proc_status_kib(pid: int | str, field: str) -> int | None:
+    """A kB field of /proc/<pid>/status (VmRSS, VmHWM), or None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next((int(ln.split()[1]) for ln in status if ln.startswith(field + ":")), None)
+    except OSError:
+        return None
+
+
+def peak_rss_mib(pid: int | str = "self", field: str = "VmHWM") -> float:
+    return round((proc_status_kib(pid, field) or 0) / 1024, 1)
+
+
+def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each of pids still alive."""
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- the service's processes --------------------------------------------------------------------
+
+
+class _Service:
+    """A process of the service, logging to bench/out/<log>, stopped by SIGTERM."""
+
+    def start(self, command: list[str], env: dict[str, str], log: str) -> None:
+        OUT.mkdir(exist_ok=True)
+        self.log = open(OUT / log, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)  # fmt: skip
+
+    def wait_until(self, ready: Callable[[], object], seconds: float) -> None:
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited; see bench/out/gunicorn.log")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /health in time")
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(p) for p in children.read_text().split()]
-        except OSError:
-            return []
+        while not ready():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"exited or not ready in time: see {self.log.name}")
+            time.sleep(0.2)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -290,10 +224,66 @@ class Gunicorn:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+class Gunicorn(_Service):
+    """The web role as shipped (config/gunicorn.conf.py, docker/entrypoint.sh's command line),
+    WEB_CONCURRENCY=workers x WEB_THREADS=threads, on a free port of the loopback only."""
+
+    def __init__(self, db: str, workers: int = 2, threads: int = 4) -> None:
+        self.port = free_port()
+        # Metrics of all workers in files, emptied at each start, as docker/entrypoint.sh does.
+        self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
+        env = service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc, PORT=str(self.port),
+                          WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads))  # fmt: skip
+        self.start([PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py", "--bind",
+                    f"127.0.0.1:{self.port}"], env, "gunicorn.log")  # fmt: skip
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        def answers() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
+                    return True
+            except OSError:
+                return False
+
+        self.wait_until(answers, seconds)
+
+    def stop(self) -> None:
+        super().stop()
         shutil.rmtree(self.multiproc, ignore_errors=True)
 
 
-# --- statistics ---------------------------------------------------------------------------------
+class CeleryWorker(_Service):
+    """A Celery worker of the project on the benchmark's own queue. --pool=solo: tasks run in
+    this very process, so its VmHWM is the task's peak memory."""
+
+    def __init__(self, db: str) -> None:
+        self.env = service_env(db)
+        self.queue, self.name = self.env["CELERY_TASK_DEFAULT_QUEUE"], f"bench{RUN_ID}@localhost"
+        self.start([PYTHON, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q",
+                    self.queue, "-n", self.name, "--loglevel=WARNING", "--without-gossip",
+                    "--without-mingle", "--without-heartbeat"], self.env, "worker.log")  # fmt: skip
+
+    def wait_ready(self, seconds: float = 90) -> None:
+        from celery import Celery
+
+        app = Celery(broker=self.env["CELERY_BROKER_URL"])
+        try:
+            self.wait_until(lambda: app.control.ping(destination=[self.name], timeout=1.0), seconds)
+        finally:
+            app.close()
+
+    def stop(self) -> None:
+        super().stop()
+        import redis
+
+        client = redis.Redis.from_url(self.env["CELERY_BROKER_URL"])
+        client.delete(self.queue)  # a message left by a failed run must not wait for the next
+        client.close()
+
+
+# --- statistics and the machine -----------------------------------------------------------------
 
 
 def median(values: Iterable[float]) -> float:
@@ -312,70 +302,28 @@ def verdict(ok: bool) -> str:
     return "HOLDS" if ok else "MISSED"
 
 
-# --- the machine --------------------------------------------------------------------------------
-
-
-def machine() -> dict[str, str]:
-    def first(path: str, key: str) -> str:
-        try:
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key):
-                    return line.split(":", 1)[1].strip()
-        except OSError:
-            pass
-        return "?"
-
-    pg = "?"
-    try:
-        conn = _admin_connection()
-        with conn.cursor() as cur:
-            cur.execute("SHOW server_version")
-            pg = cur.fetchone()[0]
-            cur.execute("SELECT name, setting, unit FROM pg_settings WHERE name IN "
-                        "('shared_buffers','work_mem','maintenance_work_mem','max_wal_size',"
-                        "'synchronous_commit')")  # fmt: skip
-            settings = ", ".join(f"{n}={s}{u or ''}" for n, s, u in cur.fetchall())
-        conn.close()
-        pg = f"{pg} ({settings})"
-    except Exception as exc:
-        pg = f"unavailable: {exc}"
-    return {
-        "cpus": str(os.cpu_count()),
-        "cpu": first("/proc/cpuinfo", "model name"),
-        "memory": first("/proc/meminfo", "MemTotal"),
-        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "python": platform.python_version(),
-        "postgresql": pg,
-        "kernel": platform.release(),
-    }
-
-
-def code_fingerprint() -> str:
-    """Which version of the service was measured: the commit, whether the tree had changes, and
-    a hash of the files that matter here (the service's Python and SQL, settings)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for pattern in ("core/**/*.py", "sql/**/*.sql", "migrations_sql/**/*.sql", "config/*.py"):
-        for path in sorted(ROOT.glob(pattern)):
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "core", "sql", "migrations_sql", "config"],
-            cwd=ROOT, capture_output=True, text=True,
-        ).stdout.strip()  # fmt: skip
-    except OSError:
-        commit, dirty = "?", ""
-    return f"{commit}{' + uncommitted changes' if dirty else ''}, files {digest.hexdigest()[:12]}"
-
-
 def print_machine() -> dict[str, str]:
-    info = machine()
-    info["code"] = code_fingerprint()
+    """Print (and return) the machine, the server's settings and the code measured: its commit,
+    and whether the service's files had changes."""
+
+    def first(path: str, key: str) -> str:
+        lines = Path(path).read_text().splitlines()
+        return next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith(key)), "?")
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+    dirty = git("status", "--porcelain", "--", "core", "sql", "migrations_sql", "config").strip()
+    code = git("rev-parse", "--short", "HEAD").strip() + " + uncommitted changes" * bool(dirty)
+    with contextlib.closing(connect()) as conn, conn.cursor() as cur:
+        cur.execute(bench_sql("server_settings"))
+        pg = ", ".join(f"{n}={s}{u or ''}" for n, s, u in cur.fetchall())
+    info = {
+        "cpus": str(os.cpu_count()), "cpu": first("/proc/cpuinfo", "model name"),
+        "memory": first("/proc/meminfo", "MemTotal"), "python": platform.python_version(),
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()), "postgresql": pg,
+        "code": code,
+    }  # fmt: skip
     for key, value in info.items():
         print(f"  {key:13} {value}")
     return info

@@ -17,6 +17,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("credit_system")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    # A broker (Redis) outage never ends the worker: it reconnects for as long as it takes
+    # (the default gives up after 100 tries, and the process exits).
+    broker_connection_max_retries=None,
+    # A task running when the broker connection drops runs to its end: an ingestion that can
+    # finish commits, and its ingestion_runs row records the outcome. (Cancelling it, Celery
+    # 6's announced default, would throw away a load because Redis blinked.)
+    worker_cancel_long_running_tasks_on_connection_loss=False,
+)
 app.autodiscover_tasks()
 
 

@@ -145,3 +145,16 @@ def assert_debt_invariant():
         assert current_debt_drift() == 0
 
     return check
+
+
+@pytest.fixture
+def session_today():
+    """Pin credit_today() for the ingestion's connection (a session setting, reset after)."""
+
+    def pin(day: dt.date) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('credit.today', %s, false)", [day.isoformat()])
+
+    yield pin
+    with connection.cursor() as cursor:
+        cursor.execute("RESET credit.today")

@@ -16,7 +16,7 @@ from core.services import loans
 from core.services.eligibility import LoanRequest
 from core.services.ingestion.pipeline import run_ingestion
 from tests.conftest import make_customer, make_loan
-from tests.test_ingestion import REPO
+from tests.ingestion_support import REPO
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,13 @@ from core.services.ingestion import dispatch, runs
 from core.services.ingestion.errors import FailureReport, IngestionFailed
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.maintenance import current_debt_drift
-from tests.test_ingestion import REAL_CUSTOMERS, REAL_LOANS, needs_real_files, sheet_rows, variant
+from tests.ingestion_support import (
+    REAL_CUSTOMERS,
+    REAL_LOANS,
+    needs_real_files,
+    sheet_rows,
+    variant,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CUSTOMERS = REPO / "data" / "customer_data.xlsx"

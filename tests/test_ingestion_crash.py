@@ -22,7 +22,7 @@ from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion import dispatch
 from core.services.maintenance import current_debt_drift
 from tests.conftest import connect_separately
-from tests.test_ingestion import REAL_CUSTOMERS, REAL_LOANS, needs_real_files
+from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, needs_real_files
 from tests.test_ingestion_worker import service_env
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def test_killed_worker_leaves_nothing_half_loaded(tmp_path):
     worker = start_worker(tmp_path / "first.log")
     try:
         with holder.cursor() as cursor:  # lets the run copy and validate, then blocks it
-            cursor.execute("LOCK TABLE loans IN ROW SHARE MODE")
+            cursor.execute("LOCK TABLE loans IN ROW EXCLUSIVE MODE")  # as a writer does
         task_id = dispatch.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
         result = dispatch.current_app.AsyncResult(task_id)
         deadline = time.monotonic() + 60

@@ -19,7 +19,7 @@ from core.services.ingestion.errors import MAX_REPORTED_VALUE_CHARS, IngestionFa
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.ingestion.stage import TextStream
 from tests.conftest import connect_separately
-from tests.test_ingestion import (
+from tests.ingestion_support import (
     REAL_CUSTOMERS,
     REAL_LOANS,
     database_state,
@@ -88,7 +88,7 @@ def calamine_must_not_run(monkeypatch):
     [
         ("MAX_WORKBOOK_BYTES", 10_000, "a workbook may have"),
         ("MAX_UNPACKED_BYTES", 50_000, "unpacks to"),
-        ("MAX_SHARED_STRINGS_BYTES", 5_000, "of text cells (xl/sharedStrings.xml)"),
+        ("MAX_SHARED_STRINGS_BYTES", 5_000, "holds text cells (xl/sharedStrings.xml)"),
     ],
 )
 def test_a_workbook_over_a_size_bound_is_refused_before_parsing(
@@ -242,3 +242,46 @@ def test_a_running_run_whose_lock_is_held_is_not_abandoned():
     with connection.cursor() as cursor:
         cursor.execute("SELECT status FROM ingestion_runs WHERE id = %s", [run.pk])
         assert cursor.fetchone()[0] == "failed"
+
+
+def succeeded_run_whose_result_was_lost() -> IngestionRun:
+    """A run that committed and recorded its success, while its task's result never reached
+    the result backend (Redis lost, or come back empty)."""
+    task_id = str(uuid.uuid4())
+    runs.record_queued(task_id, REAL_CUSTOMERS, REAL_LOANS)
+    run = runs.start_run(task_id, REAL_CUSTOMERS, REAL_LOANS)
+    runs.succeed_run(run, rows_read=1100, rows_inserted=1082, rows_updated=0, ids_remapped=29)
+    runs.release_run(run)
+    return IngestionRun.objects.get(pk=run.pk)
+
+
+@in_database
+@needs_real_files
+def test_wait_reads_the_outcome_from_the_run_row_when_the_task_state_was_lost():
+    run = succeeded_run_whose_result_was_lost()  # its state stays PENDING for good
+    outcome = dispatch.wait_for_ingestion(run.task_id, lambda meta: None, worker_timeout=5)
+    assert outcome.succeeded
+    assert (
+        outcome.result
+        == runs.recorded_result(run)
+        == {
+            "run_id": run.pk,
+            "rows_read": 1100,
+            "rows_inserted": 1082,
+            "rows_updated": 0,
+            "ids_remapped": 29,
+        }
+    )
+
+
+@in_database
+@needs_real_files
+def test_a_run_recorded_succeeded_is_not_reported_failed_when_storing_its_result_failed():
+    run = succeeded_run_whose_result_was_lost()
+    backend = dispatch.current_app.backend
+    backend.store_result(run.task_id, ConnectionError("Redis lost while storing"), "FAILURE")
+    try:
+        outcome = dispatch.wait_for_ingestion(run.task_id, lambda meta: None, timeout=10)
+    finally:
+        backend.forget(run.task_id)
+    assert outcome.succeeded and outcome.result["rows_inserted"] == 1082

@@ -1,6 +1,7 @@
-"""A load never stalls readers: while a run holds its locks (rows written, not yet committed),
+"""A load never stalls the API: while a run holds its locks (rows written, not yet committed),
 another session reads customers, loans and the credit views, and the API answers reads and
-decisions; only writers wait (README, "Ingestion": "A load never stalls the API")."""
+decisions (recording the decision); writers wait for the run, and then go on without a
+deadlock (README, "Ingestion": "A load never stalls the API")."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import psycopg2.errors
 import pytest
 from django.db import connection
 
-from core.models import Loan
+from core.models import Loan, LoanDecision
 from core.services.ingestion import load
 from tests.conftest import connect_separately
-from tests.test_ingestion import REAL_LOANS, ingest, needs_real_files, variant
+from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, ingest, needs_real_files, variant
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_real_files]
 
@@ -79,9 +80,21 @@ def test_readers_go_on_while_a_load_holds_its_locks(paused_load, api):
     try:
         assert api.get("/view-loans/14").status_code == 200
         assert api.get("/credit-score/14").status_code == 200
+        # Customer 14's row is updated by the run (its current_debt): a decision on it still
+        # answers, and its decision row is written.
+        decisions = LoanDecision.objects.count()
+        body = {"customer_id": 14, "loan_amount": 10000, "interest_rate": 14, "tenure": 12}
+        response = api.post("/check-eligibility", body, format="json")
+        assert response.status_code == 200, response.content
+        assert LoanDecision.objects.count() == decisions + 1
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+
+
+def raise_salary_of_14(sheet) -> None:
+    [row] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == 14]
+    row[5].value += 1000
 
 
 def test_writers_wait_for_a_load(paused_load):
@@ -94,11 +107,59 @@ def test_writers_wait_for_a_load(paused_load):
                     cursor.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
                 writer.rollback()
                 cursor.execute("SET lock_timeout = '300ms'")
-            # A decision row's foreign key locks its customer (FOR KEY SHARE): check-eligibility
-            # and create-loan wait for the load like writers (README, "A load never stalls the
-            # API").
-            with pytest.raises(psycopg2.errors.LockNotAvailable):
-                cursor.execute("SELECT 1 FROM customers WHERE customer_id = 14 FOR KEY SHARE")
+            # A decision row's foreign key locks its customer FOR KEY SHARE: not a writer's lock.
+            cursor.execute("SELECT 1 FROM customers WHERE customer_id = 14 FOR KEY SHARE")
+            assert cursor.fetchone() == (1,)
     finally:
         writer.rollback()
         writer.close()
+
+
+def test_a_create_loan_started_before_a_load_finishes_after_it_without_deadlock(
+    monkeypatch, api, tmp_path
+):
+    """create-loan locks the customer, then writes loans; a run locks both tables, then
+    updates that customer. Were the create's table lock not taken first, the two would
+    deadlock (PostgreSQL would abort one of them)."""
+    from core.services import loans
+
+    ingest()
+    locked, go = threading.Event(), threading.Event()
+    real_lock = loans.lock_customer
+
+    def lock_then_wait(customer_id):
+        real_lock(customer_id)
+        locked.set()
+        assert go.wait(timeout=60)
+
+    monkeypatch.setattr(loans, "lock_customer", lock_then_wait)
+    created: list = []
+
+    def create() -> None:
+        try:
+            body = {"customer_id": 14, "loan_amount": 10000, "interest_rate": 14, "tenure": 12}
+            created.append(api.post("/create-loan", body, format="json"))
+        finally:
+            connection.close()
+
+    creator = threading.Thread(target=create)
+    creator.start()
+    assert locked.wait(timeout=60)
+    outcome: list = []
+
+    def run() -> None:  # a second run that updates customer 14 (its salary)
+        try:
+            outcome.append(ingest(customers=salary_of_14_changed))
+        finally:
+            connection.close()
+
+    salary_of_14_changed = variant(REAL_CUSTOMERS, tmp_path / "c.xlsx", raise_salary_of_14)
+    runner = threading.Thread(target=run)
+    runner.start()
+    runner.join(timeout=1)  # the run now waits for the create-loan's write lock
+    go.set()
+    creator.join(timeout=60)
+    runner.join(timeout=120)
+    assert created and created[0].status_code == 201, created and created[0].content
+    assert outcome and outcome[0].customers_updated == 1
+    assert Loan.objects.filter(pk=created[0].json()["loan_id"]).exists()

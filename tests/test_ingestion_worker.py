@@ -25,7 +25,7 @@ from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion import dispatch
 from core.services.maintenance import current_debt_drift
 from tests.conftest import connect_separately
-from tests.test_ingestion import REAL_CUSTOMERS, REAL_LOANS, needs_real_files, variant
+from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, needs_real_files, variant
 
 REPO = Path(__file__).resolve().parent.parent
 TASK_ID = re.compile(r"queued ingestion task ([0-9a-f-]{36})")

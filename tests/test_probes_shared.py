@@ -8,7 +8,7 @@ import importlib.util
 import pytest
 
 from core.services import health
-from tests.test_ingestion import REPO
+from tests.ingestion_support import REPO
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from core.models import Loan, Repayment
 from core.services.maintenance import current_debt_drift
 from core.services.repayments import make_payment
-from tests.test_ingestion import REAL_CUSTOMERS, REAL_LOANS, ingest, needs_real_files, variant
+from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, ingest, needs_real_files, variant
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_real_files]
 TODAY = dt.date(2025, 6, 15)

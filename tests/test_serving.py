@@ -3,8 +3,8 @@ sockets: malformed HTTP gets the JSON error shape, slow or stalled clients do no
 others, requests that never finish arriving are answered 408, database connections persist,
 and a hung database is answered 503 and recovered from without a restart.
 
-How long things take is measured by bench/serving.py; the bounds here only tell "answered"
-from "hung".
+How long things took was measured by the retired bench/serving.py (bench/RESULTS.md, section
+3); the bounds here only tell "answered" from "hung".
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Test and benchmark support: the real web server (the command line the image runs), raw
 HTTP over a socket, and a throw-away PostgreSQL cluster that can be frozen.
 
-Used by tests/test_serving.py and bench/serving.py.
+Used by tests/test_serving.py.
 """
 
 from __future__ import annotations

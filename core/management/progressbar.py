@@ -3,7 +3,7 @@ generate_sample_data): rows done / total per file, then the stage."""
 
 from __future__ import annotations
 
-from core.services.ingestion.progress import Meta, render
+from core.services.ingestion.progress import FILES, Meta
 
 
 class ProgressBar:
@@ -24,7 +24,7 @@ class ProgressBar:
                 self._stream.flush()
                 self._last, self._drawn = line, True
             return
-        key = (meta.get("stage"), *(_tenth(meta.get(name)) for name in ("customers", "loans")))
+        key = (meta.get("stage"), *(_tenth(meta.get(name)) for name in FILES))
         if key != self._last:
             self._stream.write(render(meta) + "\n")
             self._stream.flush()
@@ -40,3 +40,19 @@ def _tenth(counts: dict | None) -> int:
     if not counts or not counts.get("total"):
         return 0
     return 10 * counts.get("done", 0) // counts["total"]
+
+
+def render(meta: Meta, width: int = 20) -> str:
+    """One line: a bar with rows done / total per file, then the stage (the stage alone before
+    the files are open)."""
+    parts = []
+    if not any((meta.get(name) or {}).get("total") for name in FILES):
+        return str(meta.get("stage", ""))
+    for name in FILES:
+        counts = meta.get(name) or {}
+        done, total = int(counts.get("done", 0)), int(counts.get("total", 0))
+        filled = width if total == 0 and done else (width * done // total if total else 0)
+        bar = "#" * filled + "-" * (width - filled)
+        parts.append(f"{name} [{bar}] {done:,}/{total:,}")
+    parts.append(str(meta.get("stage", "")))
+    return "  ".join(parts)

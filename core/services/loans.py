@@ -15,16 +15,15 @@ from core.sqlfiles import read_sql
 
 
 def lock_customer(customer_id: int) -> None:
-    """Lock the customer's row (SELECT … FOR UPDATE) until the transaction ends.
+    """Lock the customer's row until the transaction ends (sql/queries/lock_customer.sql).
 
     Every write that decides from a customer's loans takes it first (create-loan, make-payment),
     so such writes for one customer run one after another. Call inside transaction.atomic().
     """
-    locked = (
-        Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True)
-    )
-    if not locked:
-        raise CustomerNotFound(customer_id)
+    with connection.cursor() as cursor:
+        cursor.execute(read_sql("sql/queries/lock_customer.sql"), {"customer_id": customer_id})
+        if cursor.fetchone() is None:
+            raise CustomerNotFound(customer_id)
 
 
 def create_loan(
@@ -32,7 +31,7 @@ def create_loan(
 ) -> DecisionOutcome:
     """Decide and, when approved, store the loan; record the decision; all in one transaction.
 
-    The customer's row is locked (SELECT … FOR UPDATE) before the decision reads the customer's
+    The customer's row is locked (lock_customer) before the decision reads the customer's
     debt and EMIs, so concurrent requests for one customer are decided one after another and
     can never jointly break the affordability or credit-limit rule. The decision row is written
     in the same transaction as the loan: a create that rolls back leaves neither.

@@ -1,5 +1,8 @@
 -- Repair customers.current_debt from the loans themselves (after a restore or a manual fix).
--- Loans are locked against writers first, so the sums cannot move while they are written.
+-- Loans are locked against writers first, so the sums cannot move while they are written;
+-- customers' write lock comes before it, in the order an ingestion run takes its own
+-- (ingestion/lock_tables.sql), so the repair waits for a run rather than deadlocking with it.
+LOCK TABLE customers IN ROW EXCLUSIVE MODE;
 LOCK TABLE loans IN SHARE MODE;
 UPDATE customers AS c
    SET current_debt = d.active_debt

@@ -1,13 +1,3 @@
-"""Spreadsheet ingestion (README, "Ingestion"), split by stage.
-
-headers   the two files' columns and header matching
-read      streaming rows out of a workbook (python-calamine) as COPY-ready text
-stage     TEMP staging tables fed by COPY
-validate  set-based validation in SQL and the problem report
-load      the one-transaction upsert, loan id assignment and sequences
-pipeline  one run from files to committed rows (what the Celery task calls)
-runs      the ingestion_runs table
-progress  progress state shared by the task and the command's progress bar
-dispatch  enqueueing through the broker and waiting for the outcome
-generate  sample workbooks in the real files' format
-"""
+"""Spreadsheet ingestion (README, "Ingestion"): read → stage → validate → load, one module each;
+columns defines the two files, pipeline runs them in one transaction, runs records each run in
+ingestion_runs, dispatch enqueues a run and follows it to its end."""

@@ -1,11 +1,8 @@
 """The two input files, each defined once: its columns with their header and aliases, kind,
-bounds and staging column. The reader (read.py), the staging tables and their COPY (stage.py)
-and the cell rules (validate.py) all derive from these definitions, and header matching lives
-here too.
-
-Headers match case- and punctuation-insensitively: "Customer ID", "customer_id" and
-"CustomerId" all normalise to "customerid". A column may also be found under one of its
-aliases; columns not listed here are ignored.
+bounds and staging column, from which the reader (read.py), staging (stage.py) and the cell
+rules (validate.py) derive; and header matching. Headers match case- and punctuation-
+insensitively ("Customer ID", "customer_id" and "CustomerId" are one); a column may also be
+found under one of its aliases; columns not listed here are ignored.
 """
 
 from __future__ import annotations
@@ -185,41 +182,28 @@ def match_headers(
     """Map the file's columns onto a header row. A missing column, or one found twice (under
     the same header or two of its names), fails at once."""
 
-    def problem(index: int | None, column: Column, value: object, reason: str) -> Problem:
-        where = column.header if index is None else _label(first_column + index, cells[index])
-        return Problem(file_label, header_row, where, value, reason)
+    def label(index: int) -> str:
+        return f'{column_letter(first_column + index)} "{cells[index]}"'
 
     found: dict[str, list[int]] = {}
     for index, cell in enumerate(cells):
         if cell not in (None, ""):
             found.setdefault(normalize_header(cell), []).append(index)
-    problems: list[Problem] = []
-    positions: list[int] = []
+    problems, positions = [], []
     for column in file.columns:
         indexes = sorted(i for name in column.names for i in found.get(name, []))
         if not indexes:
-            problems.append(problem(None, column, None, "required column is missing"))
+            reason = "required column is missing"
+            problems.append(Problem(file_label, header_row, column.header, None, reason))
             continue
         positions.append(indexes[0])
-        problems.extend(
-            problem(i, column, str(cells[i]), "this column appears twice in the header row")
-            for i in indexes[1:]
-        )
+        reason = "this column appears twice in the header row"
+        problems += [
+            Problem(file_label, header_row, label(i), str(cells[i]), reason) for i in indexes[1:]
+        ]
     if problems:
         names = ", ".join(p.column for p in problems)
-        raise IngestionFailed.from_report(
-            FailureReport(
-                message=f"{file_label}: header row {header_row} is not usable ({names})",
-                total_problems=len(problems),
-                problems=problems,
-            )
-        )
-    labels = {
-        column.name: _label(first_column + position, cells[position])
-        for column, position in zip(file.columns, positions, strict=True)
-    }
+        message = f"{file_label}: header row {header_row} is not usable ({names})"
+        raise IngestionFailed.from_report(FailureReport(message, len(problems), problems))
+    labels = {c.name: label(p) for c, p in zip(file.columns, positions, strict=True)}
     return HeaderMatch(positions=tuple(positions), labels=labels)
-
-
-def _label(sheet_column: int, header: object) -> str:
-    return f'{column_letter(sheet_column)} "{header}"'

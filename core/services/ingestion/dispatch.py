@@ -27,8 +27,9 @@ from core.services.ingestion.progress import FILES, Meta
 
 INGEST_TASK = "core.tasks.ingest_data"
 POLL_SECONDS = 0.25
-# How often the wait asks whether the run was abandoned by a dead worker (runs.mark_abandoned).
-ABANDONED_CHECK_SECONDS = 1.0
+# How often the wait reads the run's row: how it ended, or whether a dead worker abandoned it
+# (runs.mark_abandoned).
+ROW_CHECK_SECONDS = 1.0
 
 
 class BrokerUnavailable(Exception):
@@ -44,12 +45,7 @@ class NoWorker(WaitTimedOut):
 
 
 class OtherDatabase(Exception):
-    """A worker runs (or ran) the task, but this database's run row is still queued: the worker
-    is connected to another database than the caller."""
-
-
-def _broker_name() -> str:
-    return maybe_sanitize_url(settings.CELERY_BROKER_URL)
+    """A worker runs (or ran) the task while this database's run row stays queued."""
 
 
 def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None = None) -> str:
@@ -59,10 +55,9 @@ def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None
     The broker is pinged first (a couple of seconds at most), so an unreachable broker fails
     at once instead of leaving the caller to the client's retries.
     """
+    broker = maybe_sanitize_url(settings.CELERY_BROKER_URL)
     if not broker_is_up():
-        raise BrokerUnavailable(
-            f"cannot reach the Celery broker at {_broker_name()}; is Redis running?"
-        )
+        raise BrokerUnavailable(f"cannot reach the Celery broker at {broker}; is Redis running?")
     if digest is None:
         digest = runs.files_digest(customers_file, loans_file)
     task_id = str(uuid.uuid4())
@@ -72,9 +67,9 @@ def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None
             INGEST_TASK, args=[str(customers_file), str(loans_file)], task_id=task_id, retry=False
         )
     except (KombuError, RedisError, OSError) as exc:
-        runs.fail_run(run, FailureReport(message=f"could not enqueue the run: {exc}"))
+        runs.fail_run(run, FailureReport(f"could not enqueue the run: {exc}"))
         raise BrokerUnavailable(
-            f"cannot send the task to the Celery broker at {_broker_name()}: {exc}"
+            f"cannot send the task to the Celery broker at {broker}: {exc}"
         ) from exc
     return task_id
 
@@ -100,9 +95,9 @@ def wait_for_ingestion(
     Raises NoWorker when the task is still waiting for a worker after worker_timeout seconds,
     WaitTimedOut when the run has not ended after timeout seconds (None: no limit), and
     OtherDatabase when a worker runs the task while this database's row of the run stays
-    queued (a worker always marks the row running before it publishes any progress). A run
-    whose worker died (its row running, its lock free: runs.mark_abandoned) ends the wait as
-    failed.
+    queued (a worker always marks the row running before it publishes any progress). The
+    run's row ends the wait too: succeeded or failed there, whatever the broker says; running
+    with its lock free (its worker died: runs.mark_abandoned), failed.
     """
     result = current_app.AsyncResult(task_id)
     started = time.monotonic()
@@ -110,11 +105,20 @@ def wait_for_ingestion(
     pickup_deadline = None if worker_timeout is None else started + worker_timeout
     last: Meta = {"stage": "waiting for a worker"}
     row_seen_taken = False
-    next_abandoned_check = started
+    next_row_check = started
     while True:
         state = result.state
-        if state not in states.READY_STATES and time.monotonic() >= next_abandoned_check:
-            next_abandoned_check = time.monotonic() + ABANDONED_CHECK_SECONDS
+        if state != states.SUCCESS and time.monotonic() >= next_row_check:
+            # The run's row is the record: a result lost with the broker (the state PENDING for
+            # good, or FAILURE from storing it) does not hide how the run ended.
+            next_row_check = time.monotonic() + ROW_CHECK_SECONDS
+            run = runs.run_of_task(task_id)
+            if run is not None and run.status == IngestionStatus.SUCCEEDED:
+                on_progress(_final(last, "succeeded", None))
+                return Outcome(succeeded=True, result=runs.recorded_result(run))
+            if run is not None and run.status == IngestionStatus.FAILED:
+                on_progress(_final(last, "failed", None))
+                return Outcome(succeeded=False, report=_failure_report(task_id, result))
             if runs.mark_abandoned(task_id):
                 on_progress(_final(last, "failed (worker died)", None))
                 return Outcome(succeeded=False, report=_failure_report(task_id, result))
@@ -181,14 +185,10 @@ def _final(last: Meta, stage: str, result: dict[str, Any] | None) -> Meta:
     """The last progress line: a succeeded run's data rows per file (from its result, so shown
     even when the run ended between two polls), a failed run's last known counts."""
     meta: Meta = {"stage": stage}
-    rows = {}
-    if isinstance(result, dict):
-        rows = {"customers": result.get("customer_rows"), "loans": result.get("loan_rows")}
     for name in FILES:
-        if isinstance(rows.get(name), int):
-            meta[name] = {"done": rows[name], "total": rows[name]}
-        else:
-            meta[name] = last.get(name) or {"done": 0, "total": 0}
+        rows = result.get(f"{name[:-1]}_rows") if isinstance(result, dict) else None
+        done = {"done": rows, "total": rows} if isinstance(rows, int) else None
+        meta[name] = done or last.get(name) or {"done": 0, "total": 0}
     return meta
 
 
@@ -196,4 +196,4 @@ def _failure_report(task_id: str, result) -> FailureReport:
     run = runs.run_of_task(task_id)
     if run is not None and run.error_report:
         return FailureReport.from_json(run.error_report)
-    return FailureReport(message=f"ingestion task {task_id} failed: {result.result}")
+    return FailureReport(f"ingestion task {task_id} failed: {result.result}")

@@ -33,19 +33,12 @@ class FailureReport:
     problems: list[Problem] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "total_problems": self.total_problems,
-            "problems": [asdict(problem) for problem in self.problems],
-        }
+        return asdict(self)  # the problems too, as dicts
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FailureReport:
-        return cls(
-            message=data.get("message", ""),
-            total_problems=data.get("total_problems", 0),
-            problems=[Problem(**problem) for problem in data.get("problems", [])],
-        )
+        problems = [Problem(**problem) for problem in data.get("problems", [])]
+        return cls(data.get("message", ""), data.get("total_problems", 0), problems)
 
     def describe(self) -> str:
         lines = [self.message]

@@ -1,7 +1,7 @@
 """The write phase of a run: customers, then loans, then the identity sequences.
 
 Called inside the run's transaction, after validation found nothing, under the table locks of
-lock_tables.sql (EXCLUSIVE: plain reads go on, writers wait). A handful of set-based
+lock_tables.sql (reads and decisions go on, writers wait). A handful of set-based
 statements write every row; nothing here loops over rows, and nothing changes a live table's
 definition (no DDL: keys and indexes of loans are kept up to date row by row by the insert).
 """

@@ -63,50 +63,24 @@ def run_ingestion(
 ) -> IngestionResult:
     """Load both files or nothing. Raises IngestionFailed (with its report) when refused."""
     run = runs.start_run(task_id, customers_file, loans_file)
-    try:
-        return _run(run, customers_file, loans_file, on_progress)
+    tracker = ProgressTracker(on_progress)
+    try:  # the run's row records how it ended before its lock is released
+        counts = _ingest(customers_file, loans_file, tracker)
+        read = tracker.read
+        result = IngestionResult(
+            run.pk, tracker.rows_read, read["customers"], read["loans"], **asdict(counts)
+        )
+        totals = {"rows_inserted": result.rows_inserted, "rows_updated": result.rows_updated}
+        runs.succeed_run(
+            run, rows_read=result.rows_read, ids_remapped=result.ids_remapped, **totals
+        )
+    except Exception as exc:
+        refused = isinstance(exc, IngestionFailed)
+        report = exc.report if refused else FailureReport(f"ingestion failed: {exc}")
+        runs.fail_run(run, report, rows_read=tracker.rows_read, refused=refused)
+        raise
     finally:
         runs.release_run(run)
-
-
-def _run(
-    run: runs.IngestionRun,
-    customers_file: Path,
-    loans_file: Path,
-    on_progress: Callable[[Meta], None] | None,
-) -> IngestionResult:
-    if runs.given_up(run):
-        report = FailureReport(
-            message=f"ingestion gave up: its worker died during each of the {run.attempts - 1} "
-            "attempts of this run (killed, e.g. out of memory); nothing was loaded"
-        )
-        runs.fail_run(run, report)
-        raise IngestionFailed.from_report(report)
-    tracker = ProgressTracker(on_progress)
-    try:
-        counts = _ingest(customers_file, loans_file, tracker)
-    except IngestionFailed as exc:
-        runs.fail_run(run, exc.report, rows_read=tracker.rows_read, refused=True)
-        raise
-    except Exception as exc:
-        runs.fail_run(
-            run, FailureReport(message=f"ingestion failed: {exc}"), rows_read=tracker.rows_read
-        )
-        raise
-    result = IngestionResult(
-        run_id=run.pk,
-        rows_read=tracker.rows_read,
-        customer_rows=tracker.read["customers"],
-        loan_rows=tracker.read["loans"],
-        **asdict(counts),
-    )
-    runs.succeed_run(
-        run,
-        rows_read=result.rows_read,
-        rows_inserted=result.rows_inserted,
-        rows_updated=result.rows_updated,
-        ids_remapped=result.ids_remapped,
-    )
     tracker.set_stage("succeeded")
     logger.info("ingestion run %s succeeded: %s", run.pk, result.as_dict())
     return result

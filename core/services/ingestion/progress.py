@@ -1,8 +1,6 @@
-"""Progress of a run: what the task publishes (Celery state PROGRESS) and how it is drawn.
-
-The published meta is plain JSON:
-    {"stage": "copying loans", "customers": {"done": 300, "total": 300},
-     "loans": {"done": 120000, "total": 1000000}}
+"""Progress of a run: what the task publishes (Celery state PROGRESS), as plain JSON:
+{"stage": "copying loans", "customers": {"done": 300, "total": 300},
+ "loans": {"done": 120000, "total": 1000000}}
 """
 
 from __future__ import annotations
@@ -39,10 +37,8 @@ class ProgressTracker:
         return sum(self.read.values())
 
     def snapshot(self) -> Meta:
-        meta: Meta = {"stage": self.stage}
-        for name in FILES:
-            meta[name] = {"done": self.done[name], "total": self.total[name]}
-        return meta
+        files = {name: {"done": self.done[name], "total": self.total[name]} for name in FILES}
+        return {"stage": self.stage, **files}
 
     def set_totals(self, **totals: int) -> None:
         with self._lock:
@@ -66,25 +62,7 @@ class ProgressTracker:
             self._emit(force=True)
 
     def _emit(self, *, force: bool) -> None:
-        if self._publish is None:
-            return
         now = time.monotonic()
-        if force or now - self._last_published >= PUBLISH_INTERVAL:
+        if self._publish and (force or now - self._last_published >= PUBLISH_INTERVAL):
             self._last_published = now
             self._publish(self.snapshot())
-
-
-def render(meta: Meta, width: int = 20) -> str:
-    """One line: a bar with rows done / total per file, then the stage (the stage alone before
-    the files are open)."""
-    parts = []
-    if not any((meta.get(name) or {}).get("total") for name in FILES):
-        return str(meta.get("stage", ""))
-    for name in FILES:
-        counts = meta.get(name) or {}
-        done, total = int(counts.get("done", 0)), int(counts.get("total", 0))
-        filled = width if total == 0 and done else (width * done // total if total else 0)
-        bar = "#" * filled + "-" * (width - filled)
-        parts.append(f"{name} [{bar}] {done:,}/{total:,}")
-    parts.append(str(meta.get("stage", "")))
-    return "  ".join(parts)

@@ -20,7 +20,9 @@ def sql_text(name: str) -> str:
 def composed(cursor, name: str, **parts: sql.Composable) -> str:
     """The template sql/queries/ingestion/<name>.sql with its placeholders filled."""
     raw = getattr(cursor, "cursor", cursor)  # psycopg2's own cursor under Django's wrapper
-    return sql.SQL(sql_text(name)).format(**parts).as_string(raw)
+    # Comment lines are left out: they name the placeholders, which are filled only in the SQL.
+    lines = [line for line in sql_text(name).splitlines() if not line.startswith("--")]
+    return sql.SQL("\n".join(lines)).format(**parts).as_string(raw)
 
 
 def run_sql(cursor, name: str, params: dict | None = None, parts: dict | None = None) -> None:

@@ -1,23 +1,15 @@
-"""Streaming rows out of a workbook with python-calamine, each row rendered once, as the COPY
-text of its staging row (stage.py).
+"""Streaming rows out of a workbook (python-calamine: bench/RESULTS.md has why), each row
+rendered once, as the COPY text of its staging row (stage.py).
 
-Reader choice, by measurement on the same 1M-row loan sheet: openpyxl (read-only mode) 69 s,
-python-calamine 6.5 s. calamine holds the parsed sheet in memory (about 0.6 KiB per loan row,
-bench/RESULTS.md); openpyxl stays for writing workbooks.
-
-Each cell goes to its column's staging field as PostgreSQL will read it, or, when it is not of
-the column's kind, as text to the column's text field (columns.Column.text_column), where the
-cell rules (validate.py) find it and name it "not a number" or "not a date":
-  * number: a float as the shortest text that reads back as the same double ("8.2", "14",
-    "1e+16"), which PostgreSQL's numeric reads exactly, so the rules can count its decimals; a
-    text cell of plain decimal notation ("12", " 12.50 ") as that text;
+Each cell goes to its column's field as PostgreSQL will read it or, when it is not of the
+column's kind, as text to the column's text field (columns.Column.text_column), where the cell
+rules (validate.py) find it and say "not a number" or "not a date":
+  * number: a float as the shortest text that reads back as the same double ("8.2", "1e+16"),
+    which numeric reads exactly, so the rules can count its decimals; text of plain decimal
+    notation (" 12.50 ") as that text;
   * date: a date, the date of a date-time, an Excel serial date (1 to 9999-12-31), or text
-    YYYY-MM-DD (a real calendar day, any time of day ignored), as the ISO date;
-  * text: the cell's text, stripped; numbers as the number's text (phone numbers come as
-    floats).
-A row of floats then dates where the columns expect them (every row of the real loan file) is
-rendered whole, by one %-format of its floats and an ISO-date cache: the same fields the cell
-by cell rendering gives (bench/RESULTS.md has what it saves).
+    YYYY-MM-DD (a real calendar day; a time of day is ignored), as the ISO date;
+  * text: the cell's text, stripped; a number as the number's text (phones come as floats).
 """
 
 from __future__ import annotations
@@ -26,10 +18,11 @@ import datetime as dt
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -77,29 +70,18 @@ Field = tuple[Text, Text]  # (the column's field, its text field)
 
 def cell_text(value: object) -> Text:
     """The text of one cell; None for an empty cell."""
-    kind = type(value)
-    if kind is float:  # by far the most common cell: test it first, by exact type
-        if value.is_integer():  # type: ignore[union-attr]
-            return str(int(value))  # type: ignore[call-overload]
+    if type(value) is float:  # by far the most common cell: test it first, by exact type
+        if value.is_integer():
+            return str(int(value))
         text = repr(value)  # the shortest text that reads back as the same double
-        if "e" in text or not text[-1].isdigit():  # 2.5e-07, inf, nan
-            return format(Decimal(text), "f")
-        return text
-    if kind is str:
-        return value.strip()[: MAX_CELL_CHARS + 1] or None  # type: ignore[union-attr]
-    if kind is bool:
-        return "TRUE" if value else "FALSE"
-    if kind is int:
-        return str(value)
-    if isinstance(value, dt.datetime):  # before date: datetime is a date subclass
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if value is None:
-        return None
+        return format(Decimal(text), "f") if "e" in text or text[-1].isalpha() else text
     if isinstance(value, str):
         return value.strip()[: MAX_CELL_CHARS + 1] or None
-    return str(value)[: MAX_CELL_CHARS + 1]  # times and durations: refused by the rules
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.date):  # a date-time too
+        return value.isoformat()[:10]
+    return None if value is None else str(value)[: MAX_CELL_CHARS + 1]  # ints, times: as text
 
 
 def number_field(value: object) -> Field:
@@ -145,14 +127,6 @@ FIELDS: dict[str, Callable[[object], Field]] = {
 }
 
 
-class _IsoDates(dict):
-    """date -> its ISO text, computed once per date."""
-
-    def __missing__(self, day: dt.date) -> str:
-        text = self[day] = day.isoformat()
-        return text
-
-
 @dataclass
 class SheetRows:
     """The data rows of a workbook's first sheet, below its header row."""
@@ -168,57 +142,47 @@ class SheetRows:
         """(row number as Excel shows it, the row's COPY text fields in the order of
         InputFile.staging_columns) for every non-empty row."""
         columns = self.file.columns
-        render = tuple(FIELDS[c.kind] for c in columns)
+        render = [FIELDS[c.kind] for c in columns]
         with_text = [i for i, c in enumerate(columns) if c.text_column]
         no_texts = "\t\\N" * len(with_text)
-        # A row whose cells are exactly these types (floats, then dates) is rendered whole:
-        # "%r" of a float is number_field's text once a trailing ".0" is cut; a date is its ISO
-        # date, from a cache (files repeat dates). Other rows, and files with text columns,
-        # go cell by cell.
+        # A row of exactly floats then dates where the columns expect them (every row of the
+        # real loan file) is rendered whole: "%r" of a float is number_field's text once a
+        # trailing ".0" is cut, a date its ISO text from a cache. Other
+        # rows, and files with text columns, go cell by cell to the same fields.
         kinds = [c.kind for c in columns]
         numbers = kinds.index(DATE) if DATE in kinds else len(kinds)
         whole_rows = TEXT not in kinds and all(kind == DATE for kind in kinds[numbers:])
         expected = (float,) * numbers + (dt.date,) * (len(kinds) - numbers)
         number_fields = "%r\t" * numbers
-        iso = _IsoDates()
+        iso = lru_cache(maxsize=None)(dt.date.isoformat)  # files repeat dates
         for row_number, values in self._values():
             if whole_rows and tuple(map(type, values)) == expected:
                 line = (number_fields % values[:numbers]).replace(".0\t", "\t")
-                dates = "\t".join(map(iso.__getitem__, values[numbers:]))
+                dates = "\t".join(map(iso, values[numbers:]))
                 yield row_number, (line + dates if dates else line[:-1]) + no_texts
-            elif (texts := _render(render, with_text, values)) is not None:
+                continue
+            fields = [f(value) for f, value in zip(render, values, strict=True)]
+            texts = [field for field, _ in fields] + [fields[i][1] for i in with_text]
+            if texts.count(None) < len(texts):  # not an empty row
                 yield row_number, copytext.fields(texts)
 
     def _values(self) -> Iterator[tuple[int, tuple[object, ...] | list[object]]]:
         """(row number, the cells in column order) for every row below the header."""
         positions = self.header.positions
-        pick = itemgetter(*positions)
-        needed = max(positions) + 1
-        row_number = self.header_row
-        for cells in islice(self._rows(), self.header_row, None):
-            row_number += 1
+        pick, needed = itemgetter(*positions), max(positions) + 1
+        for row_number, cells in enumerate(islice(self._rows(), self.header_row, None)):
             if len(cells) >= needed:
-                yield row_number, pick(cells)
+                yield self.header_row + 1 + row_number, pick(cells)
             else:
-                yield row_number, [cells[p] if p < len(cells) else None for p in positions]
-
-
-def _render(
-    render: tuple[Callable[[object], Field], ...], with_text: list[int], values: Sequence[object]
-) -> list[Text] | None:
-    """One row's fields: each column's, then the text fields; None for an empty row."""
-    fields = [f(value) for f, value in zip(render, values, strict=True)]
-    texts = [field for field, _ in fields] + [fields[i][1] for i in with_text]
-    return texts if texts.count(None) < len(texts) else None
+                padded = [cells[p] if p < len(cells) else None for p in positions]
+                yield self.header_row + 1 + row_number, padded
 
 
 @contextmanager
 def open_sheet(path: Path, file: InputFile) -> Iterator[SheetRows]:
     """Open the first sheet of the workbook at path and match its header row (the first
     non-empty row) against the file's columns. Fails (IngestionFailed) when the file cannot be
-    read or a required column is missing.
-    """
-    label = path.name
+    read, is over the bounds above, or a required column is missing."""
     if not path.is_file():
         raise IngestionFailed(f"{file.name} file {path} does not exist")
     check_sizes(path, file)
@@ -233,8 +197,6 @@ def open_sheet(path: Path, file: InputFile) -> Iterator[SheetRows]:
             raise IngestionFailed(f"{file.name} file {path} has no readable sheet: {exc}") from exc
         # python-calamine pads the rows above the used range (iteration starts at Excel row 1)
         # but starts each row at the range's first column.
-        first_column = sheet.start[1] if sheet.start else 0
-        last_row = sheet.end[0] + 1 if sheet.end else 0
         header_row, header_cells = 0, []
         for header_row, cells in enumerate(sheet.iter_rows(), start=1):  # noqa: B007
             if any(cell_text(cell) is not None for cell in cells):
@@ -243,33 +205,25 @@ def open_sheet(path: Path, file: InputFile) -> Iterator[SheetRows]:
         header = match_headers(
             file,
             header_cells,
-            file_label=label,
+            file_label=path.name,
             header_row=max(header_row, 1),
-            first_column=first_column,
+            first_column=sheet.start[1] if sheet.start else 0,
         )
-        yield SheetRows(
-            file_label=label,
-            header_row=header_row,
-            total_rows=max(last_row - header_row, 0),
-            header=header,
-            file=file,
-            _rows=sheet.iter_rows,
-        )
-
-
-def _mib(size: int) -> str:
-    return f"{size / 2**20:,.1f} MiB"
+        last_row = sheet.end[0] + 1 if sheet.end else 0
+        total_rows = max(last_row - header_row, 0)
+        yield SheetRows(path.name, header_row, total_rows, header, file, sheet.iter_rows)
 
 
 def check_sizes(path: Path, file: InputFile) -> None:
     """Refuse (IngestionFailed) a workbook over the bounds above, before anything parses it:
     its size on disk and, for a zip (.xlsx, .ods), the sizes its members declare."""
-    size = path.stat().st_size
-    if size > MAX_WORKBOOK_BYTES:
-        raise IngestionFailed(
-            f"{file.name} file {path} is {_mib(size)}: over the {_mib(MAX_WORKBOOK_BYTES)} a "
-            "workbook may have"
-        )
+
+    def refuse(what: str, size: int, bound: int, holds: str) -> None:
+        if size > bound:
+            mib = f"{size / 2**20:,.1f} MiB: over the {bound / 2**20:,.1f} MiB a workbook may"
+            raise IngestionFailed(f"{file.name} file {path} {what} {mib} {holds}")
+
+    refuse("is", path.stat().st_size, MAX_WORKBOOK_BYTES, "have")
     if not zipfile.is_zipfile(path):
         return  # .xls and friends: calamine reads them, bounded by the size on disk
     try:
@@ -277,16 +231,8 @@ def check_sizes(path: Path, file: InputFile) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return  # calamine names the problem (open_sheet)
-    unpacked = sum(member.file_size for member in members)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise IngestionFailed(
-            f"{file.name} file {path} unpacks to {_mib(unpacked)}: over the "
-            f"{_mib(MAX_UNPACKED_BYTES)} a workbook may hold"
-        )
+    refuse("unpacks to", sum(m.file_size for m in members), MAX_UNPACKED_BYTES, "hold")
     for member in members:
-        if member.filename == SHARED_STRINGS and member.file_size > MAX_SHARED_STRINGS_BYTES:
-            raise IngestionFailed(
-                f"{file.name} file {path} holds {_mib(member.file_size)} of text cells "
-                f"({SHARED_STRINGS}): over the {_mib(MAX_SHARED_STRINGS_BYTES)} a workbook may "
-                "hold"
-            )
+        if member.filename == SHARED_STRINGS:
+            what = f"holds text cells ({SHARED_STRINGS}) of"
+            refuse(what, member.file_size, MAX_SHARED_STRINGS_BYTES, "hold")

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.models import IngestionRun, IngestionStatus
-from core.services.ingestion.errors import FailureReport
+from core.services.ingestion.errors import FailureReport, IngestionFailed
 from core.services.ingestion.queries import run_sql
 
 logger = logging.getLogger(__name__)
@@ -54,8 +54,9 @@ def record_queued(
 
 def start_run(task_id: str | None, customers_file: Path, loans_file: Path) -> IngestionRun:
     """Mark the run as running (its queued row, or a new row) and hold its lock (hold_run.sql)
-    until release_run; a redelivered task starts over, one attempt more. Other runs left
-    running by a dead worker are marked abandoned first."""
+    until release_run; a redelivered task starts over, one attempt more, unless its worker died
+    during each of MAX_ATTEMPTS attempts: then the run is failed (IngestionFailed). Other runs
+    left running by a dead worker are marked abandoned first."""
     mark_abandoned()
     values = {
         "customers_file": str(customers_file),
@@ -63,14 +64,11 @@ def start_run(task_id: str | None, customers_file: Path, loans_file: Path) -> In
         "status": IngestionStatus.RUNNING,
         "started_at": timezone.now(),
         "finished_at": None,
-        "rows_read": 0,
-        "rows_inserted": 0,
-        "rows_updated": 0,
-        "ids_remapped": 0,
+        **dict.fromkeys(["rows_read", "rows_inserted", "rows_updated", "ids_remapped"], 0),
         "error_report": None,
     }
     with transaction.atomic():  # the row says running only once its lock is held
-        if task_id is None:
+        if task_id is None:  # a run called directly (tests, benchmarks), not by a task
             run = IngestionRun.objects.create(**values, attempts=1)
         else:
             run, _ = IngestionRun.objects.update_or_create(task_id=task_id, defaults=values)
@@ -78,12 +76,15 @@ def start_run(task_id: str | None, customers_file: Path, loans_file: Path) -> In
             run.refresh_from_db(fields=["attempts"])
         with connection.cursor() as cursor:
             run_sql(cursor, "hold_run", {"run_id": run.pk})
+    if run.attempts > MAX_ATTEMPTS:
+        report = FailureReport(
+            f"ingestion gave up: its worker died during each of the {MAX_ATTEMPTS} attempts of "
+            "this run (killed, e.g. out of memory); nothing was loaded"
+        )
+        fail_run(run, report)
+        release_run(run)
+        raise IngestionFailed.from_report(report)
     return run
-
-
-def given_up(run: IngestionRun) -> bool:
-    """True when the run has been started more than MAX_ATTEMPTS times."""
-    return run.attempts > MAX_ATTEMPTS
 
 
 def release_run(run: IngestionRun) -> None:
@@ -106,25 +107,10 @@ def mark_abandoned(task_id: str | None = None) -> list[int]:
     return marked
 
 
-def succeed_run(
-    run: IngestionRun, *, rows_read: int, rows_inserted: int, rows_updated: int, ids_remapped: int
-) -> None:
-    run.status = IngestionStatus.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.rows_read = rows_read
-    run.rows_inserted = rows_inserted
-    run.rows_updated = rows_updated
-    run.ids_remapped = ids_remapped
-    run.save(
-        update_fields=[
-            "status",
-            "finished_at",
-            "rows_read",
-            "rows_inserted",
-            "rows_updated",
-            "ids_remapped",
-        ]
-    )
+def succeed_run(run: IngestionRun, **counts: int) -> None:
+    """Record success with the run's counts (rows_read, rows_inserted, ...)."""
+    done = {"status": IngestionStatus.SUCCEEDED, "finished_at": timezone.now(), **counts}
+    IngestionRun.objects.filter(pk=run.pk).update(**done)
 
 
 def fail_run(
@@ -166,3 +152,10 @@ def refused_run_of(customers_file: Path, loans_file: Path, digest: str) -> Inges
 
 def run_of_task(task_id: str) -> IngestionRun | None:
     return IngestionRun.objects.filter(task_id=task_id).first()
+
+
+def recorded_result(run: IngestionRun) -> dict[str, int]:
+    """A succeeded run's figures as its row records them: what the task answers when its result
+    was lost with the broker (the row, in PostgreSQL, is the record of a run's outcome)."""
+    fields = ("rows_read", "rows_inserted", "rows_updated", "ids_remapped")
+    return {"run_id": run.pk} | {field: getattr(run, field) for field in fields}

@@ -35,27 +35,20 @@ class TextStream:
 
     def __init__(self, pieces: Iterable[str]) -> None:
         self._pieces = iter(pieces)
-        self._piece = ""
-        self._offset = 0  # how much of _piece has been handed out
+        self._piece, self._offset = "", 0  # the piece being handed out, and how far
         self.error: BaseException | None = None
 
     def read(self, size: int = -1) -> str:
-        parts = []
-        wanted = size if size >= 0 else sys.maxsize  # size < 0: everything
+        parts, wanted = [], size if size >= 0 else sys.maxsize  # size < 0: everything
         try:
             while wanted > 0:
                 if self._offset >= len(self._piece):
-                    piece = next(self._pieces, None)
-                    if piece is None:
+                    self._piece, self._offset = next(self._pieces, None), 0
+                    if self._piece is None:
+                        self._piece = ""
                         break
-                    self._piece, self._offset = piece, 0
-                    if len(piece) <= wanted:  # the common case: a whole line, not sliced
-                        parts.append(piece)
-                        self._offset = len(piece)
-                        wanted -= len(piece)
-                        continue
                 part = self._piece[self._offset : self._offset + wanted]
-                parts.append(part)
+                parts.append(part)  # (a whole line, as a rule: slicing it whole is not a copy)
                 self._offset += len(part)
                 wanted -= len(part)
         except BaseException as exc:

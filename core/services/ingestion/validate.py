@@ -30,28 +30,18 @@ class FileLabels:
     columns: dict[str, str]
 
 
-def _call(function: str, *args: sql.Composable) -> sql.Composable:
-    return sql.SQL("{}({})").format(sql.Identifier(function), sql.SQL(", ").join(args))
-
-
-def cell_rule(column: Column) -> sql.Composable:
-    """The call of sql/ingestion_cells_v2.sql that judges one cell of the column."""
-    value, bound = sql.Identifier(column.name), sql.Literal
-    if column.kind == NUMBER:
-        return _call(
-            "ingest_number_problem",
-            value,
-            sql.Identifier(column.text_column),
-            bound(column.decimals),
-            bound(column.low),
-            bound(column.low_exclusive),
-            bound(column.high),
-        )
-    if column.kind == DATE:
-        args = (sql.Identifier(column.text_column), bound(column.low), bound(column.high))
-        return _call("ingest_date_problem", value, *args)
-    args = (bound(column.max_length), bound(column.pattern), bound(column.pattern_reason))
-    return _call("ingest_text_problem", value, *args)
+def cell_rule(c: Column) -> sql.Composable:
+    """The call that judges one cell of the column: ingest_number_problem, ingest_date_problem
+    or ingest_text_problem (sql/ingestion_cells_v2.sql) with its bounds."""
+    if c.kind == NUMBER:
+        bounds = (c.decimals, c.low, c.low_exclusive, c.high)
+    elif c.kind == DATE:
+        bounds = (c.low, c.high)
+    else:
+        bounds = (c.max_length, c.pattern, c.pattern_reason)
+    cells = [sql.Identifier(c.name)] + ([sql.Identifier(c.text_column)] if c.text_column else [])
+    args = sql.SQL(", ").join(cells + [sql.Literal(b) for b in bounds])
+    return sql.SQL("{}({})").format(sql.Identifier(f"ingest_{c.kind}_problem"), args)
 
 
 def _cell_problems(cursor, file: InputFile) -> None:
@@ -100,22 +90,11 @@ def problem_report(cursor, labels: dict[str, FileLabels]) -> FailureReport | Non
     rows = cursor.fetchall()
     if not rows:
         return None
-    total = rows[0][5]
-    names = {f.order: f.name for f in FILES}
+    total, names = rows[0][5], {f.order: f.name for f in FILES}
     problems = []
     for file_order, row_no, column, value, reason, _ in rows:
-        file_labels = labels[names[file_order]]
-        problems.append(
-            Problem(
-                file=file_labels.file,
-                row=row_no,
-                column=file_labels.columns.get(column, column),
-                value=value,
-                reason=reason,
-            )
-        )
-    return FailureReport(
-        message=f"ingestion refused: {total} problem{'s' if total != 1 else ''}; nothing changed",
-        total_problems=total,
-        problems=problems,
-    )
+        where = labels[names[file_order]]
+        label = where.columns.get(column, column)
+        problems.append(Problem(where.file, row_no, label, value, reason))
+    message = f"ingestion refused: {total} problem{'s' if total != 1 else ''}; nothing changed"
+    return FailureReport(message, total, problems)
