@@ -126,13 +126,15 @@ MIDDLEWARE = [
     "core.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, authentication and messages, for /admin/ alone (the API has no sessions).
+    "core.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# The admin's checks that Session-, Authentication- and MessageMiddleware are in MIDDLEWARE:
+# AdminSessionMiddleware runs them for the admin's paths.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
 
 # Paths are exact, with or without a trailing slash; never answer with a redirect.
 APPEND_SLASH = False
@@ -169,7 +171,11 @@ try:
     _db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 except ValueError as exc:
     raise ImproperlyConfigured(f"DJANGO_CONN_MAX_AGE must be an integer: {exc}") from exc
-_db["CONN_HEALTH_CHECKS"] = True
+# No health check (a `SELECT 1` before each request's first query): a kept connection is
+# trusted until it fails. The request that meets a broken one answers 503 JSON with Retry-After
+# (core/exceptions.py); Django then closes it at the end of that request (a connection that saw
+# an error is tested once and closed when unusable), so the next request connects anew.
+_db["CONN_HEALTH_CHECKS"] = False
 
 
 def _positive(name: str, default: int) -> int:
@@ -205,6 +211,18 @@ _db["OPTIONS"] = {
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# GET /health answers from its last probe of PostgreSQL and Redis for this many seconds (per
+# worker process); 0 probes on every call. A dependency that goes down or comes back shows in
+# /health at most this late. /health/ready and /metrics always probe.
+try:
+    HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=1.0)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"HEALTH_CACHE_SECONDS must be a number: {exc}") from exc
+if not 0 <= HEALTH_CACHE_SECONDS <= 60:
+    raise ImproperlyConfigured(
+        f"HEALTH_CACHE_SECONDS must be from 0 to 60, not {HEALTH_CACHE_SECONDS}"
+    )
+
 # --- Static files (docs page assets are served by the service itself) ----------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -219,6 +237,7 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.parsers.DecimalJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.renderers.DirectContentNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ApiKeyWhenRequired"],
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ClientRateThrottle"],

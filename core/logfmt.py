@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 # 10-15 digits with a non-zero first digit: the shape of a phone number in this service.
 _PHONE_LIKE = re.compile(r"(?<!\d)[1-9]\d{9,14}(?!\d)")
@@ -16,9 +17,20 @@ def redact(text: str) -> str:
 
 
 class JsonFormatter(logging.Formatter):
+    # (whole second, its text): a busy process formats the same second many times over.
+    _second: tuple[int, str] = (-1, "")
+
+    def _timestamp(self, created: float) -> str:
+        second = int(created)
+        cached = self._second
+        if cached[0] != second:
+            cached = (second, time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(created)))
+            self._second = cached
+        return cached[1]
+
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "ts": self._timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "msg": redact(record.getMessage()),

@@ -1,6 +1,6 @@
 """Request middleware: one structured log line per request (with a request id echoed to the
-client), the request metrics (count and latency by endpoint), the request body limit, and no
-caching of API answers."""
+client), the request metrics (count and latency by endpoint), the request body limit, no
+caching of API answers, and sessions for the admin's paths alone."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import time
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import JsonResponse
 
 from core import metrics
@@ -26,7 +29,7 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         started = time.perf_counter()
@@ -116,3 +119,18 @@ class RequestMetricsMiddleware:
             time.perf_counter() - started,
         )
         return response
+
+
+class AdminSessionMiddleware:
+    """Django's session, authentication and message middleware, in that order, for paths under
+    /admin/ only: the API keeps no sessions, so its requests skip them (config/settings.py
+    silences the admin's checks that look for them in MIDDLEWARE)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.admin = SessionMiddleware(AuthenticationMiddleware(MessageMiddleware(get_response)))
+
+    def __call__(self, request):
+        if request.path_info.startswith("/admin/"):
+            return self.admin(request)
+        return self.get_response(request)

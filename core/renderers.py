@@ -1,9 +1,12 @@
-"""JSON rendering that can carry a fragment PostgreSQL already rendered (a statement's lines)."""
+"""JSON rendering: fragments PostgreSQL already rendered (a statement's lines), and serializers'
+representations without DRF's per-answer field copies."""
 
 from __future__ import annotations
 
 import json
+from functools import cache
 
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 
@@ -27,3 +30,31 @@ class SplicingJSONRenderer(JSONRenderer):
             if isinstance(v, RawJSON)
         )
         return (head[:-1] + b"," if plain else b"{") + raw + b"}"
+
+
+@cache
+def representation(serializer_class, *, many: bool = False):
+    """serializer_class(instance, many=many).data, as a function of the instance that skips
+    what DRF repeats for every serializer it makes: one serializer, made and bound once per
+    process, keeps its (nested) fields, and only its to_representation runs per answer. Its
+    fields read the instance and keep no state of their own, so threads may share it."""
+    serializer = serializer_class(many=many)
+    (serializer.child if many else serializer).fields  # bind every field now  # noqa: B018
+    return serializer.to_representation
+
+
+class DirectContentNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, answered at once in the common case: one renderer, no
+    ?format= and an Accept header that is absent, */* or the renderer's own media type, which
+    DRF would settle on too. Everything else goes through DRF's matching (406 included)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if len(renderers) == 1 and format_suffix is None:
+            renderer = renderers[0]
+            meta = request.META
+            if not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT", "*/*") in (
+                "*/*",
+                renderer.media_type,
+            ):
+                return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)

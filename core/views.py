@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from functools import cache
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,7 +17,7 @@ from rest_framework.views import APIView
 from core import serializers as s
 from core.idempotency import idempotent
 from core.permissions import MetricsScraper
-from core.renderers import SplicingJSONRenderer
+from core.renderers import SplicingJSONRenderer, representation
 from core.services import (
     customers,
     decisions,
@@ -46,8 +50,17 @@ def _caller(request: Request) -> dict:
     }
 
 
+@cache
+def _bound_fields(serializer_class):
+    """The fields DRF would deep-copy into every serializer of this class, bound once per
+    process (to a serializer without data). Validation keeps its state in the serializer and in
+    local variables, not in the fields, so requests and threads may share them."""
+    return serializer_class().fields
+
+
 def _parse(serializer_class, request: Request):
     serializer = serializer_class(data=request.data)
+    serializer.__dict__["fields"] = _bound_fields(serializer_class)  # the cached_property's slot
     serializer.is_valid(raise_exception=True)
     return serializer
 
@@ -66,7 +79,7 @@ class RegisterView(APIView):
     def post(self, request: Request) -> Response:
         data = _parse(s.RegisterRequestSerializer, request).to_new_customer()
         customer = customers.register_customer(data)
-        return Response(s.RegisterResponseSerializer(customer).data, status=201)
+        return Response(representation(s.RegisterResponseSerializer)(customer), status=201)
 
 
 class CheckEligibilityView(APIView):
@@ -78,7 +91,7 @@ class CheckEligibilityView(APIView):
     def post(self, request: Request) -> Response:
         loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
         outcome = decisions.check_eligibility(loan_request, **_caller(request))
-        return Response(s.EligibilityResponseSerializer(outcome).data)
+        return Response(representation(s.EligibilityResponseSerializer)(outcome))
 
 
 class CreateLoanView(APIView):
@@ -97,7 +110,7 @@ class CreateLoanView(APIView):
         loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
         outcome = loans.create_loan(loan_request, **_caller(request))
         status = 201 if outcome.loan_id is not None else 200
-        return Response(s.CreateLoanResponseSerializer(outcome).data, status=status)
+        return Response(representation(s.CreateLoanResponseSerializer)(outcome), status=status)
 
 
 class ViewLoanView(APIView):
@@ -107,7 +120,7 @@ class ViewLoanView(APIView):
         responses={200: s.LoanDetailSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
     )
     def get(self, request: Request, loan_id: int) -> Response:
-        return Response(s.LoanDetailSerializer(loans.get_loan(loan_id)).data)
+        return Response(representation(s.LoanDetailSerializer)(loans.get_loan(loan_id)))
 
 
 class ViewLoansView(APIView):
@@ -118,7 +131,7 @@ class ViewLoansView(APIView):
     )
     def get(self, request: Request, customer_id: int) -> Response:
         rows = loans.active_loans_of(customer_id)
-        return Response(s.LoanListItemSerializer(rows, many=True).data)
+        return Response(representation(s.LoanListItemSerializer, many=True)(rows))
 
 
 class MakePaymentView(APIView):
@@ -143,7 +156,7 @@ class MakePaymentView(APIView):
             data.get("paid_on"),
             getattr(request, "request_id", None),
         )
-        return Response(s.PaymentResponseSerializer(result).data, status=201)
+        return Response(representation(s.PaymentResponseSerializer)(result), status=201)
 
 
 class ViewStatementView(APIView):
@@ -156,7 +169,7 @@ class ViewStatementView(APIView):
     )
     def get(self, request: Request, customer_id: int, loan_id: int) -> Response:
         statement = repayments.get_statement(customer_id, loan_id)
-        return Response(s.StatementSerializer(statement).data)
+        return Response(representation(s.StatementSerializer)(statement))
 
 
 class ViewDecisionView(APIView):
@@ -166,7 +179,9 @@ class ViewDecisionView(APIView):
         responses={200: s.StoredDecisionSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
     )
     def get(self, request: Request, decision_id: int) -> Response:
-        return Response(s.StoredDecisionSerializer(decisions.get_decision(decision_id)).data)
+        return Response(
+            representation(s.StoredDecisionSerializer)(decisions.get_decision(decision_id))
+        )
 
 
 class CreditScoreView(APIView):
@@ -176,52 +191,104 @@ class CreditScoreView(APIView):
         responses={200: s.CreditScoreSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
     )
     def get(self, request: Request, customer_id: int) -> Response:
-        return Response(s.CreditScoreSerializer(eligibility.explain_score(customer_id)).data)
+        return Response(
+            representation(s.CreditScoreSerializer)(eligibility.explain_score(customer_id))
+        )
 
 
-class HealthView(APIView):
-    # Probes need no key and are never throttled.
+class _Probe(APIView):
+    """A probe: no key, never throttled, and a plain GET answered without the REST framework's
+    request machinery (direct_view), in the bytes and headers its JSONRenderer would give."""
+
     permission_classes = [AllowAny]
     throttle_classes = []
 
+    @classmethod
+    def answer(cls) -> tuple[dict, int]:
+        raise NotImplementedError
+
+    def get(self, request: Request) -> Response:
+        body, status = self.answer()
+        return Response(body, status=status)
+
+    @classmethod
+    def direct_view(cls):
+        """as_view(), except that a GET without a query string that accepts JSON (no Accept,
+        */* or application/json) is answered here; anything else goes through DRF (HEAD,
+        OPTIONS, 405, 406, ?format=)."""
+        drf_view = cls.as_view()
+        # The Allow header DRF sends: Django's View answers HEAD wherever it answers GET.
+        allow = ", ".join(
+            m.upper() for m in cls.http_method_names if hasattr(cls, m) or m == "head"
+        )
+
+        def view(request, *args, **kwargs):
+            meta = request.META
+            if (
+                request.method == "GET"
+                and not meta.get("QUERY_STRING")
+                and meta.get("HTTP_ACCEPT", "*/*") in _JSON_ACCEPTS
+            ):
+                body, status = cls.answer()
+                text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+                response = HttpResponse(
+                    text.encode(), status=status, content_type="application/json"
+                )
+                response["Allow"] = allow
+                return response
+            return drf_view(request, *args, **kwargs)
+
+        return functools.wraps(drf_view)(view)
+
+
+_JSON_ACCEPTS = ("*/*", "application/json")
+
+
+class HealthView(_Probe):
     @extend_schema(
         operation_id="health",
         responses={200: s.HealthSerializer, 503: s.HealthSerializer},
     )
     def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @classmethod
+    def answer(cls) -> tuple[dict, int]:
         report = health.check_health()
         body = {
             "status": "ok" if report.ok else "degraded",
             "database": "ok" if report.database else "down",
             "broker": "ok" if report.broker else "down",
         }
-        return Response(s.HealthSerializer(body).data, status=200 if report.ok else 503)
+        return body, 200 if report.ok else 503
 
 
-class LiveView(APIView):
+class LiveView(_Probe):
     """Liveness: the process answers. No dependency is checked, so a database or broker outage
     never makes an orchestrator restart a healthy web process."""
 
-    permission_classes = [AllowAny]
-    throttle_classes = []
-
     @extend_schema(operation_id="health_live", responses={200: s.LiveSerializer})
     def get(self, request: Request) -> Response:
-        return Response(s.LiveSerializer({"status": "ok"}).data)
+        return super().get(request)
+
+    @classmethod
+    def answer(cls) -> tuple[dict, int]:
+        return {"status": "ok"}, 200
 
 
-class ReadyView(APIView):
+class ReadyView(_Probe):
     """Readiness: this process can serve requests now (database reachable, every migration
     applied, broker reachable); 503 otherwise, so a load balancer sends traffic elsewhere."""
-
-    permission_classes = [AllowAny]
-    throttle_classes = []
 
     @extend_schema(
         operation_id="health_ready",
         responses={200: s.ReadySerializer, 503: s.ReadySerializer},
     )
     def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @classmethod
+    def answer(cls) -> tuple[dict, int]:
         report = health.check_readiness()
         migrations = {True: "ok", False: "pending", None: "unknown"}[report.migrations]
         body = {
@@ -230,7 +297,7 @@ class ReadyView(APIView):
             "migrations": migrations,
             "broker": "ok" if report.broker else "down",
         }
-        return Response(s.ReadySerializer(body).data, status=200 if report.ready else 503)
+        return body, 200 if report.ready else 503
 
 
 class MetricsView(APIView):

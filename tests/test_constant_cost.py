@@ -58,21 +58,30 @@ def count_queries(api, method, path, body) -> int:
 
 
 @pytest.mark.parametrize(
-    ("name", "limit"),
-    # check-eligibility and create-loan each add the insert of their decision row.
+    ("name", "expected"),
+    # check-eligibility: the scoring read and the insert of its decision row, nothing else (no
+    # connection check; tests/test_hot_path.py); create-loan adds its lock and its loan.
     [("check-eligibility", 2), ("create-loan", 6), ("view-loan", 1), ("view-loans", 2)],
 )
-def test_queries_per_request_do_not_grow_with_loans(
-    api, name, limit, django_assert_max_num_queries
-):
+def test_queries_per_request_do_not_grow_with_loans(api, name, expected):
     counts = []
     for loans in (1, 500):
         customer = customer_with_loans(loans)
         loan_id = Loan.objects.filter(customer=customer).values_list("pk", flat=True).first()
         method, path, body = requests_for(customer, loan_id)[name]
-        with django_assert_max_num_queries(limit):
-            counts.append(count_queries(api, method, path, body))
-    assert counts[0] == counts[1]
+        counts.append(count_queries(api, method, path, body))
+    assert counts == [expected, expected]
+
+
+def test_check_eligibility_sends_the_scoring_read_and_the_decision_insert(api):
+    customer = customer_with_loans(3)
+    body = requests_for(customer, None)["check-eligibility"][2]
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/check-eligibility", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    first, second = (q["sql"] for q in queries.captured_queries)
+    assert "customer_credit_scores" in first and first.lstrip().startswith("SELECT")
+    assert "INSERT INTO loan_decisions" in second
 
 
 def test_single_customer_score_uses_indexes():

@@ -1,11 +1,12 @@
 """The state of the service's dependencies: GET /health, GET /health/ready and /metrics, the
 broker check before an ingestion is enqueued, and the containers' start-up waits
 (docker/bootstrap.py) all probe through here. GET /health/live checks nothing here: a process
-that answers it is alive.
+that answers it is alive. GET /health alone reuses its last probe for HEALTH_CACHE_SECONDS.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -69,8 +70,29 @@ def broker_is_up() -> bool:
     return broker_problem() is None
 
 
+class _LastProbe:
+    """The last /health probe of this process: (what was probed, when, the report).
+    What was probed is the database and broker addresses, so a changed setting probes anew.
+    (Threads replace it whole; two threads may both probe when it expires.)"""
+
+    entry: tuple[tuple, float, HealthReport] | None = None
+
+
+def _probed_targets() -> tuple:
+    db = connection.settings_dict
+    return (db["HOST"], db["PORT"], db["NAME"], settings.CELERY_BROKER_URL)
+
+
 def check_health() -> HealthReport:
-    return HealthReport(database=database_is_up(), broker=broker_is_up())
+    """Both dependencies, probed at most once per HEALTH_CACHE_SECONDS in this process: in
+    between, the last report is answered (so it may be that many seconds old)."""
+    targets, now = _probed_targets(), time.monotonic()
+    entry = _LastProbe.entry
+    if entry is not None and entry[0] == targets and now - entry[1] < settings.HEALTH_CACHE_SECONDS:
+        return entry[2]
+    report = HealthReport(database=database_is_up(), broker=broker_is_up())
+    _LastProbe.entry = (targets, now, report)
+    return report
 
 
 @dataclass(frozen=True)

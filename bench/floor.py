@@ -1,0 +1,121 @@
+"""The hand-written floors of bench/api.py: plain Django views (no REST framework, no
+serializers) that send the same SQL as the service's endpoints on one cursor and answer with
+json.dumps, in the service's process, settings and middleware.
+
+Only the benchmark's server routes them (gunicorn bench.floor:application, whose URLconf is
+this module: the floors, then the service's own routes); config.urls never does
+(tests/test_bench_floor.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+
+# Paths of the floors, each beside the endpoint whose SQL it sends.
+PATHS = {
+    "check-eligibility": "bench-floor/check-eligibility",
+    "view-loan": "bench-floor/view-loan/<int:loan_id>",
+    "view-loans": "bench-floor/view-loans/<int:customer_id>",
+}
+# Stands for the id while the statements are compiled.
+_ANY_ID = 987_654_321
+
+
+@cache
+def statements() -> dict[str, str]:
+    """The service's statements, compiled from the same querysets once (one %s each)."""
+    from core.dbfunctions import LoanRepaymentsLeft
+    from core.models import Customer, Loan
+    from core.services.credit_score import report_statement
+
+    def compiled(queryset, exists: bool = False) -> str:
+        query = queryset.query.exists() if exists else queryset.query
+        sql, params = query.sql_with_params()
+        if _ANY_ID not in params:
+            raise RuntimeError(f"no id among the parameters {params!r}")
+        return sql % tuple("%s" if p == _ANY_ID else repr(p).lower() for p in params)
+
+    loans = Loan.objects.filter(customer_id=_ANY_ID, is_active=True).order_by("loan_id")
+    return {
+        "report": report_statement(),
+        "loan": compiled(
+            Loan.objects.select_related("customer").filter(pk=_ANY_ID).order_by("pk")[:1]
+        ),
+        "customer_exists": compiled(Customer.objects.filter(pk=_ANY_ID), exists=True),
+        "active_loans": compiled(loans.annotate(repayments_left=LoanRepaymentsLeft())),
+    }
+
+
+def _rows(cursor, sql: str, value: int) -> list[dict]:
+    cursor.execute(sql, (value,))
+    names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _answer(body, status: int = 200):
+    from django.http import HttpResponse
+
+    text = json.dumps(body, default=lambda value: str(value))
+    return HttpResponse(text, status=status, content_type="application/json")
+
+
+def check_eligibility(request):
+    from django.db import connection
+
+    customer_id = json.loads(request.body)["customer_id"]
+    with connection.cursor() as cursor:
+        cursor.execute(statements()["report"], (customer_id,))
+        row = cursor.fetchone()
+    if row is None:
+        return _answer({"error": "no such customer"}, 404)
+    return _answer({"customer_id": customer_id, "report": list(row)})
+
+
+def view_loan(request, loan_id: int):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        rows = _rows(cursor, statements()["loan"], loan_id)
+    return _answer(rows[0]) if rows else _answer({"error": "no such loan"}, 404)
+
+
+def view_loans(request, customer_id: int):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if not _rows(cursor, statements()["customer_exists"], customer_id):
+            return _answer({"error": "no such customer"}, 404)
+        return _answer(_rows(cursor, statements()["active_loans"], customer_id))
+
+
+def _urlpatterns() -> list:
+    from django.urls import include, path
+    from django.views.decorators.csrf import csrf_exempt
+
+    views = {"check-eligibility": check_eligibility, "view-loan": view_loan}
+    views["view-loans"] = view_loans
+    return [
+        *(path(route, csrf_exempt(views[name])) for name, route in PATHS.items()),
+        path("", include("config.urls")),
+    ]
+
+
+def __getattr__(name: str):
+    # The URL resolver asks for urlpatterns after Django is set up (the service's routes
+    # import its models).
+    if name == "urlpatterns":
+        return _urlpatterns()
+    raise AttributeError(name)
+
+
+def application():
+    """gunicorn's application factory (bench.floor:application()): the service's WSGI
+    application with this module as its URLconf."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    settings.ROOT_URLCONF = __name__
+    return get_wsgi_application()

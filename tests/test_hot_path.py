@@ -1,0 +1,208 @@
+"""What every request does not pay for any more, and that the behaviour stayed: no connection
+check per request (a broken connection answers 503 and the next request reconnects), /health's
+probe reused for HEALTH_CACHE_SECONDS, serializers bound once, the scoring statement compiled
+once, content negotiation's shortcut, the benchmark's floors never routed."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import psycopg2
+import pytest
+from django.db import close_old_connections, connection, connections
+from django.db.models import Value
+from django.urls import resolve
+
+from core import serializers as s
+from core.exceptions import json_not_found
+from core.models import CustomerCreditScore, Loan
+from core.renderers import representation
+from core.services import credit_score, decisions, health
+from core.services.eligibility import LoanRequest
+from tests.conftest import make_customer
+
+
+def customer_with_a_loan():
+    customer = make_customer(monthly_salary=Decimal("100000"), approved_limit=Decimal("3600000"))
+    loan = Loan.objects.create(
+        customer=customer,
+        loan_amount=Decimal("100000"),
+        interest_rate=Decimal("10"),
+        tenure=12,
+        monthly_installment=Decimal("8791.59"),
+        emis_paid_on_time=3,
+        start_date=dt.date(2020, 1, 15),
+        end_date=dt.date(2021, 1, 15),
+        is_active=True,
+    )
+    return customer, loan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_sends_no_connection_check(api, monkeypatch):
+    customer, _ = customer_with_a_loan()
+    connection.ensure_connection()
+    checks = []
+    wrapper = type(connections["default"])
+    original = wrapper.is_usable
+    monkeypatch.setattr(wrapper, "is_usable", lambda self: checks.append(1) or original(self))
+    for _ in range(3):
+        close_old_connections()  # what the WSGI handler runs as each request starts and ends
+        assert api.get(f"/view-loans/{customer.pk}").status_code == 200
+        close_old_connections()
+    assert checks == []
+
+
+def _terminate_backend(pid: int) -> None:
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"]
+    )
+    other.autocommit = True
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_connection_answers_503_json_and_the_next_request_reconnects(api):
+    customer, _ = customer_with_a_loan()
+    close_old_connections()
+    assert api.get(f"/view-loans/{customer.pk}").status_code == 200
+    _terminate_backend(connection.connection.info.backend_pid)
+
+    response = api.get(f"/view-loans/{customer.pk}")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
+    assert response["Retry-After"]
+    close_old_connections()  # the end of that request: the broken connection is closed
+
+    assert api.get(f"/view-loans/{customer.pk}").status_code == 200
+
+
+@pytest.fixture
+def fresh_probe():
+    health._LastProbe.entry = None
+    yield
+    health._LastProbe.entry = None
+
+
+@pytest.mark.django_db
+def test_health_reuses_its_probe_for_the_cache_seconds(api, settings, monkeypatch, fresh_probe):
+    probes = []
+    real = health.broker_is_up
+    monkeypatch.setattr(health, "broker_is_up", lambda: probes.append(1) or real())
+    settings.HEALTH_CACHE_SECONDS = 60
+    for _ in range(3):
+        assert api.get("/health").json()["status"] == "ok"
+    assert len(probes) == 1
+    settings.HEALTH_CACHE_SECONDS = 0
+    api.get("/health")
+    api.get("/health")
+    assert len(probes) == 3
+
+
+@pytest.mark.django_db
+def test_a_changed_dependency_is_probed_anew(api, settings, fresh_probe):
+    settings.HEALTH_CACHE_SECONDS = 60
+    assert api.get("/health").status_code == 200
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    assert api.get("/health").json()["broker"] == "down"
+
+
+@pytest.mark.django_db
+def test_the_compiled_report_statement_reads_what_the_orm_reads(pin_today):
+    pin_today(dt.date(2020, 6, 15))
+    customer, _ = customer_with_a_loan()
+    report = credit_score.get_credit_report(customer.pk)
+    row = CustomerCreditScore.objects.filter(pk=customer.pk).select_related("features").get()
+    assert report.credit_score == row.credit_score and report.over_limit == row.over_limit
+    assert report.components.repayment_points == row.repayment_points
+    assert report.features.current_emis == row.features.current_emis
+    assert report.features.loans_taken == row.features.loans_taken == 1
+    assert credit_score.get_credit_report(customer.pk + 1000) is None
+
+
+@pytest.mark.django_db
+def test_representations_equal_the_serializers_data(pin_today):
+    pin_today(dt.date(2020, 6, 15))
+    customer, loan = customer_with_a_loan()
+    answers = [
+        (s.EligibilityResponseSerializer, decisions.check_eligibility(request))
+        for request in (
+            LoanRequest(customer.pk, Decimal("1000"), Decimal("14.5"), 12),
+            LoanRequest(customer.pk, Decimal("9000000"), Decimal("8"), 6),
+        )
+    ]
+    answers.append((s.LoanDetailSerializer, Loan.objects.select_related("customer").get()))
+    answers.append((s.StoredDecisionSerializer, decisions.get_decision(answers[1][1].decision_id)))
+    for serializer_class, instance in answers:
+        assert representation(serializer_class)(instance) == serializer_class(instance).data
+    rows = Loan.objects.filter(pk=loan.pk).annotate(repayments_left=Value(3))
+    many = representation(s.LoanListItemSerializer, many=True)
+    assert many(rows) == s.LoanListItemSerializer(rows, many=True).data
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [(None, 200), ("*/*", 200), ("application/json", 200), ("text/html", 406)],
+)
+def test_content_negotiation_still_answers_406(api, accept, status):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = api.get("/health/live", **headers)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)
+
+
+def test_the_benchmark_floors_are_not_routed_in_production(api):
+    from bench import floor
+
+    for route in floor.PATHS.values():
+        path = "/" + route.replace("<int:loan_id>", "1").replace("<int:customer_id>", "1")
+        assert resolve(path).func is json_not_found
+        assert api.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/health/live", "/health", "/health/ready"])
+def test_a_probe_answered_directly_is_what_drf_answers(api, path, settings, fresh_probe):
+    settings.HEALTH_CACHE_SECONDS = 60
+    direct = api.get(path)
+    through_drf = api.get(path + "?via=drf")  # a query string goes through the REST framework
+    assert direct.status_code == through_drf.status_code == 200
+    assert direct.content == through_drf.content
+    for header in ("Content-Type", "Allow", "Cache-Control", "X-Frame-Options", "X-Request-ID"):
+        assert (header in direct) == (header in through_drf), header
+        if header != "X-Request-ID":
+            assert direct[header] == through_drf[header], header
+    assert api.post(path).status_code == 405
+    assert api.post(path).json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.django_db
+def test_the_admin_still_has_sessions_and_csrf(client, django_user_model):
+    import importlib
+
+    from django.test import Client, override_settings
+    from django.urls import clear_url_caches
+
+    import config.urls
+
+    django_user_model.objects.create_superuser("root", "root@example.com", "s3cret-pass")
+    browser = Client(enforce_csrf_checks=True)
+    with override_settings(ADMIN_ENABLED=True):
+        clear_url_caches()
+        importlib.reload(config.urls)
+        try:
+            assert browser.get("/admin/login/").status_code == 200
+            token = browser.cookies["csrftoken"].value
+            login = {"username": "root", "password": "s3cret-pass", "next": "/admin/"}
+            refused = browser.post("/admin/login/", login)
+            assert refused.status_code == 403  # no CSRF token
+            done = browser.post("/admin/login/", {**login, "csrfmiddlewaretoken": token})
+            assert done.status_code == 302
+            assert browser.get("/admin/").status_code == 200  # the session keeps the login
+        finally:
+            clear_url_caches()
+            importlib.reload(config.urls)
