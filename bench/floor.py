@@ -4,14 +4,13 @@ json.dumps, in the service's process, settings and middleware.
 
 Only the benchmark's server routes them (gunicorn bench.floor:application, whose URLconf is
 this module: the floors, then the service's own routes); config.urls never does
-(tests/test_bench_floor.py).
+(tests/test_hot_path.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from functools import cache
 
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
@@ -22,37 +21,18 @@ PATHS = {
     "view-loan": "bench-floor/view-loan/<int:loan_id>",
     "view-loans": "bench-floor/view-loans/<int:customer_id>",
 }
-# Stands for the id while the statements are compiled.
-_ANY_ID = 987_654_321
 
 
-@cache
-def statements() -> dict[str, str]:
-    """The service's statements, compiled from the same querysets once (one %s each)."""
-    from core.dbfunctions import LoanRepaymentsLeft
-    from core.models import Customer, Loan
-    from core.services.credit_score import report_statement
+def statements() -> dict:
+    """The service's own compiled queries (core/services/compiled.py), one id each."""
+    from core.services.credit_score import report_query
+    from core.services.loans import compiled_queries
 
-    def compiled(queryset, exists: bool = False) -> str:
-        query = queryset.query.exists() if exists else queryset.query
-        sql, params = query.sql_with_params()
-        if _ANY_ID not in params:
-            raise RuntimeError(f"no id among the parameters {params!r}")
-        return sql % tuple("%s" if p == _ANY_ID else repr(p).lower() for p in params)
-
-    loans = Loan.objects.filter(customer_id=_ANY_ID, is_active=True).order_by("loan_id")
-    return {
-        "report": report_statement(),
-        "loan": compiled(
-            Loan.objects.select_related("customer").filter(pk=_ANY_ID).order_by("pk")[:1]
-        ),
-        "customer_exists": compiled(Customer.objects.filter(pk=_ANY_ID), exists=True),
-        "active_loans": compiled(loans.annotate(repayments_left=LoanRepaymentsLeft())),
-    }
+    return {"report": report_query(), **compiled_queries()}
 
 
-def _rows(cursor, sql: str, value: int) -> list[dict]:
-    cursor.execute(sql, (value,))
+def _rows(cursor, query, value: int) -> list[dict]:
+    query.execute(cursor, value)
     names = [column.name for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -69,7 +49,7 @@ def check_eligibility(request):
 
     customer_id = json.loads(request.body)["customer_id"]
     with connection.cursor() as cursor:
-        cursor.execute(statements()["report"], (customer_id,))
+        statements()["report"].execute(cursor, customer_id)
         row = cursor.fetchone()
     if row is None:
         return _answer({"error": "no such customer"}, 404)

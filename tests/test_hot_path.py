@@ -14,10 +14,12 @@ from django.db.models import Value
 from django.urls import resolve
 
 from core import serializers as s
+from core.dbfunctions import LoanRepaymentsLeft
 from core.exceptions import json_not_found
 from core.models import CustomerCreditScore, Loan
 from core.renderers import representation
-from core.services import credit_score, decisions, health
+from core.services import credit_score, decisions, health, loans
+from core.services.compiled import ANY_ID, compile_query
 from core.services.eligibility import LoanRequest
 from tests.conftest import make_customer
 
@@ -111,7 +113,7 @@ def test_a_changed_dependency_is_probed_anew(api, settings, fresh_probe):
 
 
 @pytest.mark.django_db
-def test_the_compiled_report_statement_reads_what_the_orm_reads(pin_today):
+def test_the_compiled_report_query_reads_what_the_orm_reads(pin_today):
     pin_today(dt.date(2020, 6, 15))
     customer, _ = customer_with_a_loan()
     report = credit_score.get_credit_report(customer.pk)
@@ -206,3 +208,31 @@ def test_the_admin_still_has_sessions_and_csrf(client, django_user_model):
         finally:
             clear_url_caches()
             importlib.reload(config.urls)
+
+
+@pytest.mark.django_db
+def test_the_compiled_loan_queries_read_what_the_orm_reads(pin_today):
+    pin_today(dt.date(2020, 6, 15))
+    customer, loan = customer_with_a_loan()
+    fields = [f.attname for f in Loan._meta.concrete_fields]
+    customer_fields = [f.attname for f in type(customer)._meta.concrete_fields]
+    found = loans.get_loan(loan.pk)
+    orm = Loan.objects.select_related("customer").get(pk=loan.pk)
+    assert [getattr(found, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert [getattr(found.customer, f) for f in customer_fields] == [
+        getattr(orm.customer, f) for f in customer_fields
+    ]
+    [active] = loans.active_loans_of(customer.pk)
+    expected = Loan.objects.annotate(left=LoanRepaymentsLeft()).get(pk=loan.pk)
+    assert [getattr(active, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert active.repayments_left == expected.left
+    Loan.objects.filter(pk=loan.pk).update(is_active=False)
+    assert loans.active_loans_of(customer.pk) == []
+
+
+def test_a_query_is_compiled_only_with_the_id_once():
+    query = Loan.objects.filter(customer_id=ANY_ID, source_loan_id=ANY_ID).query
+    with pytest.raises(RuntimeError, match="the id once"):
+        compile_query(query)
+    with pytest.raises(RuntimeError, match="the id once"):
+        compile_query(Loan.objects.filter(tenure=12).query)

@@ -12,6 +12,7 @@ from functools import cache
 from django.db import connection
 
 from core.models import CustomerCreditScore
+from core.services.compiled import ANY_ID, CompiledQuery, compile_query
 
 
 @dataclass(frozen=True)
@@ -83,27 +84,21 @@ _REPORT_COLUMNS = (
     *_COMPONENTS,
     *(f"features__{f}" for f in _FEATURES),
 )
-# Stands for the customer id while the report query is compiled (any bigint would do).
-_ANY_ID = 1
 
 
 @cache
-def report_statement() -> str:
+def report_query() -> CompiledQuery:
     """The report query as the ORM writes it (the row of customer_credit_scores joined to
     customer_credit_features, by primary key; columns in _REPORT_COLUMNS order), compiled once
-    per process into SQL whose one parameter is the customer id. Building the query through
-    the ORM on every call cost more CPU than PostgreSQL spends answering it."""
-    query = CustomerCreditScore.objects.filter(pk=_ANY_ID).order_by("pk").values(*_REPORT_COLUMNS)
-    sql, params = query[:1].query.sql_with_params()
-    if list(params) != [_ANY_ID]:
-        raise RuntimeError(f"the report query takes the customer id alone, not {params!r}")
-    return sql
+    per process (compiled.py)."""
+    query = CustomerCreditScore.objects.filter(pk=ANY_ID).order_by("pk").values(*_REPORT_COLUMNS)
+    return compile_query(query[:1].query)
 
 
 def get_credit_report(customer_id: int) -> CreditReport | None:
     """The customer's report, or None when the customer does not exist (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(report_statement(), (customer_id,))
+        report_query().execute(cursor, customer_id)
         found = cursor.fetchone()
     if found is None:
         return None

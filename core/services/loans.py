@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection, transaction
-from django.db.models import QuerySet
 
 from core.dbfunctions import CreditToday, LoanEndDate, LoanIsActive, LoanRepaymentsLeft
 from core.models import Customer, DecisionKind, Loan
 from core.services import decisions
+from core.services.compiled import ANY_ID, CompiledQuery, compile_query
 from core.services.decisions import DecisionOutcome
 from core.services.eligibility import LoanRequest
 from core.services.errors import CustomerNotFound, LoanNotFound
@@ -63,24 +65,55 @@ def create_loan(
         )
 
 
-def get_loan(loan_id: int) -> Loan:
-    """The loan with its customer (one query)."""
-    loan = Loan.objects.select_related("customer").filter(pk=loan_id).first()
-    if loan is None:
-        raise LoanNotFound(loan_id)
-    return loan
+_LOAN_FIELDS = [f.attname for f in Loan._meta.concrete_fields]
+_CUSTOMER_FIELDS = [f.attname for f in Customer._meta.concrete_fields]
 
 
-def active_loans_of(customer_id: int) -> QuerySet[Loan]:
-    """The customer's active loans in loan_id order, each with repayments_left (installments
-    not yet settled: sql/loan_ledger_v1.sql loan_repayments_left)."""
-    if not Customer.objects.filter(pk=customer_id).exists():
-        raise CustomerNotFound(customer_id)
-    return (
-        Loan.objects.filter(customer_id=customer_id, is_active=True)
+@cache
+def compiled_queries() -> dict[str, CompiledQuery]:
+    """get_loan's and active_loans_of's queries, compiled once per process (compiled.py)."""
+    loan = Loan.objects.select_related("customer").filter(pk=ANY_ID).order_by("pk")[:1]
+    active = (
+        Loan.objects.filter(customer_id=ANY_ID, is_active=True)
         .order_by("loan_id")
         .annotate(repayments_left=LoanRepaymentsLeft())
     )
+    return {
+        "loan": compile_query(loan.query),  # the loan's columns, then its customer's
+        "customer_exists": compile_query(Customer.objects.filter(pk=ANY_ID).query.exists()),
+        "active_loans": compile_query(active.query),  # the loan's columns, then repayments_left
+    }
+
+
+def get_loan(loan_id: int) -> Loan:
+    """The loan with its customer (one query)."""
+    with connection.cursor() as cursor:
+        compiled_queries()["loan"].execute(cursor, loan_id)
+        row = cursor.fetchone()
+    if row is None:
+        raise LoanNotFound(loan_id)
+    split = len(_LOAN_FIELDS)
+    loan = Loan.from_db("default", _LOAN_FIELDS, row[:split])
+    loan.customer = Customer.from_db("default", _CUSTOMER_FIELDS, row[split:])
+    return loan
+
+
+def active_loans_of(customer_id: int) -> list[Loan]:
+    """The customer's active loans in loan_id order, each with repayments_left (installments
+    not yet settled: sql/loan_ledger_v1.sql loan_repayments_left)."""
+    queries = compiled_queries()
+    with connection.cursor() as cursor:
+        queries["customer_exists"].execute(cursor, customer_id)
+        if cursor.fetchone() is None:
+            raise CustomerNotFound(customer_id)
+        queries["active_loans"].execute(cursor, customer_id)
+        rows = cursor.fetchall()
+    loans = []
+    for row in rows:
+        loan = Loan.from_db("default", _LOAN_FIELDS, row[:-1])
+        loan.repayments_left = row[-1]
+        loans.append(loan)
+    return loans
 
 
 def close_matured_loans() -> int:
