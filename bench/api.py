@@ -36,12 +36,9 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import signal
 import sys
-import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -150,41 +147,19 @@ def sample_ids(db: str) -> dict[str, list]:
     return ids
 
 
-class Server(common._Service):
-    """gunicorn serving bench.floor:application() (the service and its floors) with sync
-    workers; common.Gunicorn runs the shipped configuration instead."""
-
-    def __init__(self, db: str, workers: int, log_level: str) -> None:
-        self.port = common.free_port()
-        self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
-        env = common.service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc)
-        env["DJANGO_LOG_LEVEL"] = log_level
-        (common.OUT / "api-gunicorn.log").unlink(missing_ok=True)
-        self.start([
-            common.PYTHON, "-m", "gunicorn", "bench.floor:application()",
-            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-            "--worker-class", "sync", "--log-level", "warning", "--worker-tmp-dir", "/dev/shm",
-            "--no-control-socket", "--timeout", "30",
-        ], env, "api-gunicorn.log")  # fmt: skip
-        self.wait_until(self._answers, 60)
-
-    def _answers(self) -> bool:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/live").close()
-            return True
-        except OSError:
-            return False
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(p) for p in children.read_text().split()]
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.multiproc, ignore_errors=True)
+def start_server(db: str, workers: int, log_level: str) -> common.Gunicorn:
+    """gunicorn serving bench.floor:application() (the service and its floors) on sync
+    workers."""
+    server = common.Gunicorn(db, args=[
+        "bench.floor:application()", "--workers", str(workers), "--worker-class", "sync",
+        "--log-level", "warning", "--worker-tmp-dir", "/dev/shm", "--no-control-socket",
+        "--timeout", "30",
+    ], log="api-gunicorn.log", DJANGO_LOG_LEVEL=log_level)  # fmt: skip
+    server.wait_ready()
+    return server
 
 
-def measure(server: Server, endpoint: str, make, args, seed: int) -> dict:
+def measure(server: common.Gunicorn, endpoint: str, make, args, seed: int) -> dict:
     ok = OK_STATUSES.get(endpoint, frozenset({200, 201}))
     load = dict(clients=args.clients, max_requests=args.max_requests, ok_statuses=ok)
     loadgen.run_load(server.port, make, seconds=args.warmup, seed=seed + 1, **load)
@@ -205,7 +180,7 @@ def measure(server: Server, endpoint: str, make, args, seed: int) -> dict:
 def run(args: argparse.Namespace, db: str) -> dict:
     ids = sample_ids(db)
     endpoints = [e for e in ENDPOINTS if e in args.endpoints]
-    server = Server(db, args.workers, args.log_level)
+    server = start_server(db, args.workers, args.log_level)
     cells: dict[str, list[dict]] = {e: [] for e in endpoints}
     try:
         # Decisions for view-decision to read: a short load of check-eligibility first.

@@ -76,9 +76,9 @@ def service_env(db_name: str, **extra: str) -> dict[str, str]:
         DATABASE_URL=database_url(db_name), DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_DEBUG="false", DJANGO_LOG_LEVEL="WARNING", CELERY_BROKER_URL=REDIS_URL,
         CELERY_RESULT_BACKEND=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=f"credit-bench-{RUN_ID}",
-        DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT), **extra,
+        DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT),
     )  # fmt: skip
-    return env
+    return env | extra
 
 
 def migrate(db_name: str) -> None:
@@ -227,27 +227,34 @@ class _Service:
 
 
 class Gunicorn(_Service):
-    """The web role as shipped (config/gunicorn.conf.py, docker/entrypoint.sh's command line),
-    WEB_CONCURRENCY=workers x WEB_THREADS=threads, on a free port of the loopback only."""
+    """gunicorn on a free port of the loopback, metrics of all workers in files emptied at each
+    start (as docker/entrypoint.sh does). By default the web role as shipped
+    (config/gunicorn.conf.py, WEB_CONCURRENCY=workers x WEB_THREADS=threads); `args` replace
+    the config file (the API benchmark's sync workers)."""
 
-    def __init__(self, db: str, workers: int = 2, threads: int = 4) -> None:
+    def __init__(self, db: str, workers: int = 2, threads: int = 4, args: Sequence[str] = (),
+                 log: str = "gunicorn.log", **env: str) -> None:  # fmt: skip
         self.port = free_port()
-        # Metrics of all workers in files, emptied at each start, as docker/entrypoint.sh does.
         self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
         env = service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc, PORT=str(self.port),
-                          WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads))  # fmt: skip
-        self.start([PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.conf.py", "--bind",
-                    f"127.0.0.1:{self.port}"], env, "gunicorn.log")  # fmt: skip
+                          WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads)) | env  # fmt: skip
+        (OUT / log).unlink(missing_ok=True)
+        self.start([PYTHON, "-m", "gunicorn", *(args or ["--config", "config/gunicorn.conf.py"]),
+                    "--bind", f"127.0.0.1:{self.port}"], env, log)  # fmt: skip
 
     def wait_ready(self, seconds: float = 60) -> None:
         def answers() -> bool:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
-                    return True
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/live").close()
+                return True
             except OSError:
                 return False
 
         self.wait_until(answers, seconds)
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(p) for p in children.read_text().split()]
 
     def stop(self) -> None:
         super().stop()
