@@ -5,6 +5,7 @@ bounded reports, implausible dates, best-effort progress, bounded redelivery and
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 import uuid
 
@@ -285,3 +286,19 @@ def test_a_run_recorded_succeeded_is_not_reported_failed_when_storing_its_result
     finally:
         backend.forget(run.task_id)
     assert outcome.succeeded and outcome.result["rows_inserted"] == 1082
+
+
+@in_database
+@needs_real_files
+def test_the_task_result_arriving_just_after_the_run_row_is_the_one_reported():
+    run = succeeded_run_whose_result_was_lost()
+    full = runs.recorded_result(run) | {"customer_rows": 300, "loan_rows": 800}
+    backend = dispatch.current_app.backend
+    stored = threading.Timer(0.5, backend.store_result, (run.task_id, full, "SUCCESS"))
+    stored.start()
+    try:
+        outcome = dispatch.wait_for_ingestion(run.task_id, lambda meta: None, timeout=10)
+    finally:
+        stored.join()
+        backend.forget(run.task_id)
+    assert outcome.succeeded and outcome.result == full

@@ -30,6 +30,8 @@ POLL_SECONDS = 0.25
 # How often the wait reads the run's row: how it ended, or whether a dead worker abandoned it
 # (runs.mark_abandoned).
 ROW_CHECK_SECONDS = 1.0
+# How long a run's row may say succeeded before the task's result is taken as lost.
+RESULT_GRACE = 2.0
 
 
 class BrokerUnavailable(Exception):
@@ -106,6 +108,7 @@ def wait_for_ingestion(
     last: Meta = {"stage": "waiting for a worker"}
     row_seen_taken = False
     next_row_check = started
+    recorded_at = None  # when the run's row was first seen succeeded
     while True:
         state = result.state
         if state != states.SUCCESS and time.monotonic() >= next_row_check:
@@ -114,8 +117,12 @@ def wait_for_ingestion(
             next_row_check = time.monotonic() + ROW_CHECK_SECONDS
             run = runs.run_of_task(task_id)
             if run is not None and run.status == IngestionStatus.SUCCEEDED:
-                on_progress(_final(last, "succeeded", None))
-                return Outcome(succeeded=True, result=runs.recorded_result(run))
+                # The task's result follows the row within moments; the row's own figures
+                # (fewer) stand in only once it is overdue, or when storing it failed.
+                recorded_at = recorded_at or time.monotonic()
+                if state == states.FAILURE or time.monotonic() - recorded_at >= RESULT_GRACE:
+                    on_progress(_final(last, "succeeded", None))
+                    return Outcome(succeeded=True, result=runs.recorded_result(run))
             if run is not None and run.status == IngestionStatus.FAILED:
                 on_progress(_final(last, "failed", None))
                 return Outcome(succeeded=False, report=_failure_report(task_id, result))
@@ -134,7 +141,11 @@ def wait_for_ingestion(
             last = result.info
         elif state != states.PENDING:
             last = {**last, "stage": "started"}
-        elif pickup_deadline is not None and time.monotonic() > pickup_deadline:
+        elif (
+            recorded_at is None
+            and pickup_deadline is not None
+            and time.monotonic() > pickup_deadline
+        ):
             raise NoWorker(_no_worker_message(task_id, worker_timeout))
         on_progress(last)
         if deadline is not None and time.monotonic() > deadline:
