@@ -15,6 +15,7 @@ import random
 import threading
 import time
 from array import array
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,31 +38,31 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def _client(
-    port: int,
-    make: RequestMaker,
-    seed: int,
-    start_at: float,
-    deadline: float,
-    max_requests: int,
-    ok_statuses: frozenset[int],
-    out: dict,
-) -> None:
+@dataclass(frozen=True)
+class _Plan:
+    """What every client of one run shares."""
+
+    port: int
+    make: RequestMaker
+    start_at: float  # perf_counter time at which every client starts
+    deadline: float
+    per_client: int  # requests at most
+    ok_statuses: frozenset[int]
+
+
+def _client(plan: _Plan, seed: int, out: dict) -> None:
     rng = random.Random(seed)
     latencies = array("d")
-    statuses: dict[int, int] = {}
+    statuses: Counter[int] = Counter()
     errors = 0
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
-    pause = start_at - time.perf_counter()
-    if pause > 0:
-        time.sleep(pause)
+    conn = http.client.HTTPConnection("127.0.0.1", plan.port, timeout=TIMEOUT_SECONDS)
+    time.sleep(max(0.0, plan.start_at - time.perf_counter()))
     first = last = time.perf_counter()
-    sent = 0
-    while sent < max_requests:
-        method, path, body, *extra = make(rng)
+    for _ in range(plan.per_client):
+        method, path, body, *extra = plan.make(rng)
         headers = {**HEADERS, **extra[0]} if extra else HEADERS
         began = time.perf_counter()
-        if began >= deadline:
+        if began >= plan.deadline:
             break
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -73,32 +74,18 @@ def _client(
             errors += 1
             status = 0
         last = time.perf_counter()
-        sent += 1
         latencies.append((last - began) * 1000)
-        statuses[status] = statuses.get(status, 0) + 1
-        if status and status not in ok_statuses:
+        statuses[status] += 1
+        if status and status not in plan.ok_statuses:
             errors += 1
     conn.close()
     out.update(latencies=latencies, statuses=statuses, errors=errors, first=first, last=last)
 
 
-def _process(
-    port: int,
-    make: RequestMaker,
-    seeds: list[int],
-    start_at: float,
-    deadline: float,
-    per_client: int,
-    ok_statuses: frozenset[int],
-    queue,
-) -> None:
+def _process(plan: _Plan, seeds: list[int], queue) -> None:
     outs = [{} for _ in seeds]
     threads = [
-        threading.Thread(
-            target=_client,
-            args=(port, make, seed, start_at, deadline, per_client, ok_statuses, out),
-            daemon=True,
-        )
+        threading.Thread(target=_client, args=(plan, seed, out), daemon=True)
         for seed, out in zip(seeds, outs, strict=True)
     ]
     for thread in threads:
@@ -121,20 +108,16 @@ def run_load(
     """Closed loop: `clients` connections each send a request as soon as the previous answer
     is read, for at most `seconds` and at most `max_requests` requests in all."""
     processes = max(1, min(clients, 4, os.cpu_count() or 1))
-    per_client = max(1, max_requests // clients)
     seeds = [seed * 1000 + i for i in range(clients)]
-    groups = [seeds[i::processes] for i in range(processes)]
-    ctx = mp.get_context("fork")
-    queue = ctx.Queue()
     # Start together, after every process has forked and made its threads.
     start_at = time.perf_counter() + 0.3
-    deadline = start_at + seconds
+    per_client = max(1, max_requests // clients)
+    plan = _Plan(port, make, start_at, start_at + seconds, per_client, ok_statuses)
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
     workers = [
-        ctx.Process(
-            target=_process,
-            args=(port, make, group, start_at, deadline, per_client, ok_statuses, queue),
-        )
-        for group in groups
+        ctx.Process(target=_process, args=(plan, seeds[i::processes], queue))
+        for i in range(processes)
     ]
     for worker in workers:
         worker.start()
@@ -143,15 +126,8 @@ def run_load(
         outs.extend(queue.get(timeout=seconds + 4 * TIMEOUT_SECONDS + 30))
     for worker in workers:
         worker.join()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    errors = 0
-    for out in outs:
-        latencies.extend(out["latencies"])
-        errors += out["errors"]
-        for status, count in out["statuses"].items():
-            statuses[status] = statuses.get(status, 0) + count
-    first = min(out["first"] for out in outs)
-    last = max(out["last"] for out in outs)
-    latencies.sort()
-    return LoadResult(len(latencies), errors, last - first, latencies, statuses)
+    latencies = sorted(ms for out in outs for ms in out["latencies"])
+    statuses = sum((out["statuses"] for out in outs), Counter())
+    seconds_used = max(out["last"] for out in outs) - min(out["first"] for out in outs)
+    errors = sum(out["errors"] for out in outs)
+    return LoadResult(len(latencies), errors, seconds_used, latencies, dict(statuses))
