@@ -7,13 +7,21 @@ import logging
 import re
 import time
 
-# 10-15 digits with a non-zero first digit: the shape of a phone number in this service.
-_PHONE_LIKE = re.compile(r"(?<!\d)[1-9]\d{9,14}(?!\d)")
+# 10-15 digits with a non-zero first digit: the shape of a phone number in this service. A
+# UUID (task and request ids) is matched first and kept whole: its hex groups can hold such a
+# run of digits, and an id must stay readable (and searchable) in the log.
+_PHONE_LIKE = re.compile(
+    r"(?P<uuid>\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b)|(?<!\d)[1-9]\d{9,14}(?!\d)"
+)
 _FIELDS = ("method", "path", "status", "duration_ms", "request_id", "client")
 
 
+def _mask(match: re.Match[str]) -> str:
+    return match.group() if match.group("uuid") else "[redacted]"
+
+
 def redact(text: str) -> str:
-    return _PHONE_LIKE.sub("[redacted]", text)
+    return _PHONE_LIKE.sub(_mask, text)
 
 
 class JsonFormatter(logging.Formatter):

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from core.logfmt import JsonFormatter
+from core.logfmt import JsonFormatter, redact
 from core.services import api_keys
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +124,16 @@ def test_formatter_masks_phone_numbers_and_keeps_tracebacks():
     line = json.loads(JsonFormatter().format(record))
     assert "9123456789" not in line["msg"] and "9876543210" not in line["exc"]
     assert "Traceback" in line["exc"]
+
+
+@pytest.mark.parametrize(
+    "task_id",
+    ["a24b706e-b8d7-4fef-bb72-8a1234567890", "00000000-0000-4000-8000-123456789012"],
+)
+def test_ids_stay_whole_in_the_log_while_phone_numbers_next_to_them_are_masked(task_id):
+    """A UUID's hex groups can hold ten digits in a row: the id stays readable, so that its
+    lines can be found; a phone number beside it is still masked."""
+    line = f"Task core.tasks.ingest_data[{task_id}] for 9876543210 (+91-9812345670)"
+    assert redact(line) == (
+        f"Task core.tasks.ingest_data[{task_id}] for [redacted] (+91-[redacted])"
+    )
