@@ -51,10 +51,12 @@ class DirectContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         if len(renderers) == 1 and format_suffix is None:
             renderer = renderers[0]
-            meta = request.META
-            if not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT", "*/*") in (
-                "*/*",
-                renderer.media_type,
-            ):
+            if plainly_accepted(request.META, renderer.media_type):
                 return renderer, renderer.media_type
         return super().select_renderer(request, renderers, format_suffix)
+
+
+def plainly_accepted(meta: dict, media_type: str) -> bool:
+    """No query string (so no ?format=) and an Accept header that is absent, */* or exactly
+    media_type: the request DRF's negotiation would answer in media_type without a doubt."""
+    return not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT", "*/*") in ("*/*", media_type)

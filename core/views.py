@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from functools import cache
+from functools import cache, wraps
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 from core import serializers as s
 from core.idempotency import idempotent
 from core.permissions import MetricsScraper
-from core.renderers import SplicingJSONRenderer, representation
+from core.renderers import SplicingJSONRenderer, plainly_accepted, representation
 from core.services import (
     customers,
     decisions,
@@ -223,12 +222,7 @@ class _Probe(APIView):
         )
 
         def view(request, *args, **kwargs):
-            meta = request.META
-            if (
-                request.method == "GET"
-                and not meta.get("QUERY_STRING")
-                and meta.get("HTTP_ACCEPT", "*/*") in _JSON_ACCEPTS
-            ):
+            if request.method == "GET" and plainly_accepted(request.META, "application/json"):
                 body, status = cls.answer()
                 text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
                 response = HttpResponse(
@@ -238,10 +232,7 @@ class _Probe(APIView):
                 return response
             return drf_view(request, *args, **kwargs)
 
-        return functools.wraps(drf_view)(view)
-
-
-_JSON_ACCEPTS = ("*/*", "application/json")
+        return wraps(drf_view)(view)
 
 
 class HealthView(_Probe):
