@@ -32,7 +32,6 @@ row, >= 60 % of its floor's requests/s and <= 1.2 ms CPU per request; view-loan 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -124,26 +123,20 @@ def phase_load(db: str, data: str) -> None:
     common.print_result({"seconds": time.perf_counter() - started, "result": result.as_dict()})
 
 
-def query(db: str, sql: str, params: dict | None = None) -> list[tuple]:
-    with contextlib.closing(common.connect(db)) as conn, conn.cursor() as cur:  # autocommit
-        cur.execute(sql, params)
-        return cur.fetchall() if cur.description else []
-
-
 def prepare_database(db: str, data: Path) -> None:
     print(f"loading {data} into {db} through the ingestion pipeline ...", flush=True)
     command = [common.PYTHON, __file__, "--db", db, "--phase", "load", "--data", str(data)]
     loaded = common.run_phase(command, common.service_env(db), "load")
     print(f"  loaded in {loaded['seconds']:.1f} s: {loaded['result']}")
-    query(db, "VACUUM (ANALYZE) customers, loans")
+    common.query(db, "VACUUM (ANALYZE) customers, loans")
 
 
 def sample_ids(db: str) -> dict[str, list]:
-    rows = query(db, common.bench_sql("sample_ids"), {"limit": SAMPLE_IDS})
+    rows = common.query(db, common.bench_sql("sample_ids"), {"limit": SAMPLE_IDS})
     ids = {kind: [v for k, v in rows if k == kind] for kind in ("loan", "customer")}
-    ledger = query(db, common.bench_sql("ledger_loans"), {"count": LEDGER_LOANS})
+    ledger = common.query(db, common.bench_sql("ledger_loans"), {"count": LEDGER_LOANS})
     ids["ledger"] = [(c, lo, str(emi)) for c, lo, emi in ledger]
-    query(db, "ANALYZE loans")
+    common.query(db, "ANALYZE loans")
     return ids
 
 
@@ -187,7 +180,7 @@ def run(args: argparse.Namespace, db: str) -> dict:
         makers = request_makers({**ids, "decision": [0]})
         loadgen.run_load(server.port, makers["check-eligibility"], clients=2, seconds=2,
                          max_requests=2000, seed=99)  # fmt: skip
-        ids["decision"] = [r[0] for r in query(
+        ids["decision"] = [r[0] for r in common.query(
             db, "SELECT decision_id FROM loan_decisions ORDER BY random() LIMIT 2000")]  # fmt: skip
         makers = request_makers(ids)
         for round_ in range(args.repeat):
@@ -263,7 +256,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         if owned:
             data = common.ensure_sample_files(Path(args.data_dir), args.customers, args.loans,
                                               args.seed)  # fmt: skip
-            common.create_database(db)
+            common.drop_database(db, create=True)
             common.migrate(db)
             prepare_database(db, data)
         cells = run(args, db)

@@ -5,7 +5,6 @@ files, phases in child processes, memory and CPU from /proc, statistics, the mac
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import platform
@@ -37,10 +36,6 @@ RUN_ID = os.environ.setdefault("BENCH_RUN_ID", str(os.getpid()))
 # --- databases and the service's environment ----------------------------------------------------
 
 
-def database_url(name: str) -> str:
-    return f"postgres://{PGUSER}@{PGHOST}:{PGPORT}/{name}"
-
-
 def connect(name: str = "postgres"):
     """A psycopg2 connection in autocommit mode."""
     import psycopg2
@@ -50,35 +45,36 @@ def connect(name: str = "postgres"):
     return conn
 
 
+def query(db: str, sql: str, params: dict | None = None) -> list[tuple]:
+    """Run one statement on its own autocommit connection; its rows, if it returns any."""
+    with contextlib.closing(connect(db)) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description else []
+
+
 def bench_db_name(purpose: str) -> str:
     return f"{DB_PREFIX}{RUN_ID}_{purpose}"
 
 
-def _drop_database(name: str, *, create: bool = False) -> None:
+def drop_database(name: str, *, create: bool = False) -> None:
     """Drop the benchmark database name, then make it anew when create."""
     if not name.startswith(DB_PREFIX):
         raise ValueError(f"benchmarks only make and drop databases named {DB_PREFIX}*")
-    with contextlib.closing(connect()) as conn, conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            cur.execute(f'CREATE DATABASE "{name}"')
-
-
-drop_database = _drop_database
-create_database = functools.partial(_drop_database, create=True)
+    query("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if create:
+        query("postgres", f'CREATE DATABASE "{name}"')
 
 
 def service_env(db_name: str, **extra: str) -> dict[str, str]:
     """The environment of the service's processes: this database, a fresh secret, no debug,
     quiet logs, and a Celery queue of our own (other workers on the same Redis never see it)."""
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url(db_name), DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_DEBUG="false", DJANGO_LOG_LEVEL="WARNING", CELERY_BROKER_URL=REDIS_URL,
-        CELERY_RESULT_BACKEND=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=f"credit-bench-{RUN_ID}",
-        DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT),
-    )  # fmt: skip
-    return env | extra
+    return dict(
+        os.environ, DATABASE_URL=f"postgres://{PGUSER}@{PGHOST}:{PGPORT}/{db_name}",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_DEBUG="false",
+        DJANGO_LOG_LEVEL="WARNING", CELERY_BROKER_URL=REDIS_URL, CELERY_RESULT_BACKEND=REDIS_URL,
+        CELERY_TASK_DEFAULT_QUEUE=f"credit-bench-{RUN_ID}", PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE="config.settings",
+    ) | extra  # fmt: skip
 
 
 def migrate(db_name: str) -> None:
@@ -90,7 +86,7 @@ def migrate(db_name: str) -> None:
 def fresh_database(purpose: str, *, migrated: bool = True):
     """A new database (migrated unless told otherwise), dropped on exit."""
     name = bench_db_name(purpose)
-    create_database(name)
+    drop_database(name, create=True)
     try:
         if migrated:
             migrate(name)
@@ -322,9 +318,8 @@ def print_machine() -> dict[str, str]:
 
     dirty = git("status", "--porcelain", "--", "core", "sql", "migrations_sql", "config").strip()
     code = git("rev-parse", "--short", "HEAD").strip() + " + uncommitted changes" * bool(dirty)
-    with contextlib.closing(connect()) as conn, conn.cursor() as cur:
-        cur.execute(bench_sql("server_settings"))
-        pg = ", ".join(f"{n}={s}{u or ''}" for n, s, u in cur.fetchall())
+    settings = query("postgres", bench_sql("server_settings"))
+    pg = ", ".join(f"{n}={s}{u or ''}" for n, s, u in settings)
     info = {
         "cpus": str(os.cpu_count()), "cpu": first("/proc/cpuinfo", "model name"),
         "memory": first("/proc/meminfo", "MemTotal"), "python": platform.python_version(),

@@ -172,9 +172,7 @@ def measure(phase: str, data: Path, expected: tuple[int, int], *, probe: bool = 
             worker.stop()
             if server:
                 server.stop()
-        with contextlib.closing(common.connect(db)) as conn, conn.cursor() as cur:
-            cur.execute(common.bench_sql("check_loaded"))
-            *found, result["worker_run"] = cur.fetchone()
+        *found, result["worker_run"] = common.query(db, common.bench_sql("check_loaded"))[0]
     if found != [*expected, 0]:
         raise RuntimeError(f"the run left (customers, loans, debts drifting) = {found}")
     return result
