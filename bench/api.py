@@ -35,13 +35,10 @@ import argparse
 import json
 import os
 import random
-import signal
 import sys
 import time
 import uuid
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
 import loadgen
@@ -112,21 +109,19 @@ def request_makers(ids: dict[str, list]) -> dict:
     }  # fmt: skip
 
 
-def phase_load(db: str, data: str) -> None:
+def phase_load(data: Path, db: str) -> dict:
     """Child process: the sample files through the ingestion pipeline."""
-    common.setup_django(db)
     from core.services.ingestion.pipeline import run_ingestion
     from core.services.sample_data import CUSTOMERS_FILE, LOANS_FILE
 
     started = time.perf_counter()
-    result = run_ingestion(Path(data) / CUSTOMERS_FILE, Path(data) / LOANS_FILE)
-    common.print_result({"seconds": time.perf_counter() - started, "result": result.as_dict()})
+    result = run_ingestion(data / CUSTOMERS_FILE, data / LOANS_FILE)
+    return {"seconds": time.perf_counter() - started, "result": result.as_dict()}
 
 
 def prepare_database(db: str, data: Path) -> None:
     print(f"loading {data} into {db} through the ingestion pipeline ...", flush=True)
-    command = [common.PYTHON, __file__, "--db", db, "--phase", "load", "--data", str(data)]
-    loaded = common.run_phase(command, common.service_env(db), "load")
+    loaded = common.spawn_phase(__file__, "load", db, data)
     print(f"  loaded in {loaded['seconds']:.1f} s: {loaded['result']}")
     common.query(db, "VACUUM (ANALYZE) customers, loans")
 
@@ -270,14 +265,11 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--loans", type=int, default=1_000_000)
+    parser = common.arguments(__doc__)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data-dir", default=str(common.DEFAULT_DATA_DIR))
     parser.add_argument("--db", help="an already loaded benchmark database to reuse")
     parser.add_argument("--keep-db", action="store_true", help="keep the database it loads")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds")
     parser.add_argument("--seconds", type=float, default=6.0, help="measured window per cell")
     parser.add_argument("--warmup", type=float, default=1.0, help="unrecorded warm-up per cell")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per cell, at most")
@@ -285,14 +277,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--log-level", default="INFO", help="DJANGO_LOG_LEVEL (shipped: INFO)")
     parser.add_argument("--endpoints", type=lambda s: s.split(","), default=list(ENDPOINTS))
-    parser.add_argument("--phase", choices=("load",), help=argparse.SUPPRESS)
-    parser.add_argument("--data", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.phase:
-        phase_load(args.db, args.data)
-        return 0
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    return orchestrate(args)
+    return common.main(parser, {"load": phase_load}, orchestrate)
 
 
 if __name__ == "__main__":

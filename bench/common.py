@@ -4,6 +4,7 @@ files, phases in child processes, memory and CPU from /proc, statistics, the mac
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -52,6 +53,11 @@ def query(db: str, sql: str, params: dict | None = None) -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
+def bench_sql(name: str) -> str:
+    """Text of bench/sql/<name>.sql."""
+    return (ROOT / "bench" / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
 def bench_db_name(purpose: str) -> str:
     return f"{DB_PREFIX}{RUN_ID}_{purpose}"
 
@@ -95,15 +101,6 @@ def fresh_database(purpose: str, *, migrated: bool = True):
         drop_database(name)
 
 
-def setup_django(db_name: str) -> None:
-    """Configure this process as the service would be for db_name (before project imports)."""
-    os.environ.update(service_env(db_name))
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
 def ensure_sample_files(base: Path, customers: int, loans: int, seed: int = 1) -> Path:
     """The project's generator's files for this size, made once (in a throw-away database, for
     loan_end_date()) and cached under base; meta.json, written last, marks them complete."""
@@ -121,46 +118,56 @@ def ensure_sample_files(base: Path, customers: int, loans: int, seed: int = 1) -
 
 
 # --- phases: each measurement runs in a child process of its own --------------------------------
-# The parent runs `<script> --phase NAME [--db DB] [--data DIR]` (spawn_phase); the script's
-# main() hands those to run_child, which prints the phase's result as one RESULT_MARK line.
+# The parent runs `<script> --phase NAME [--db DB] [--data DIR]` in the service's environment
+# (spawn_phase); the script's main() (common.main) prints the phase's result as one RESULT_MARK
+# line.
 
 RESULT_MARK = "BENCH_RESULT "
 
 
-def bench_sql(name: str) -> str:
-    """Text of bench/sql/<name>.sql."""
-    return (ROOT / "bench" / "sql" / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def print_result(result: dict) -> None:
-    print(RESULT_MARK + json.dumps(result, default=str), flush=True)
-
-
-def run_phase(command: list[str], env: dict[str, str], what: str) -> dict:
-    """Run a child and return its result; its output goes to stderr when it fails."""
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+def spawn_phase(script: str, phase: str, db: str | None = None, data: Path | None = None) -> dict:
+    """Run a phase in a child and return its result; its output goes to stderr when it fails."""
+    command = [PYTHON, script, "--phase", phase, *(["--db", db] if db else [])]
+    command += ["--data", str(data)] if data else []
+    done = subprocess.run(command, env=service_env(db or "postgres"), cwd=ROOT,
+                          capture_output=True, text=True)  # fmt: skip
     for line in done.stdout.splitlines():
         if line.startswith(RESULT_MARK):
             return json.loads(line[len(RESULT_MARK) :])
     sys.stderr.write(done.stdout + done.stderr)
-    raise RuntimeError(f"phase {what} failed (exit {done.returncode})")
+    raise RuntimeError(f"phase {phase} failed (exit {done.returncode})")
 
 
-def spawn_phase(script: str, phase: str, db: str | None = None, data: Path | None = None) -> dict:
-    command = [PYTHON, script, "--phase", phase, *(["--db", db] if db else [])]
-    command += ["--data", str(data)] if data else []
-    return run_phase(command, service_env(db or "postgres"), phase)
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options both benchmarks take; the description is the first paragraph of doc."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--loans", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (medians reported)")
+    return parser
 
 
-def run_child(phases: dict[str, Callable[..., dict]], phase: str, db: str | None, data) -> None:
-    """The child's side: Django set up for db, phases[phase](data, db) run, and its result
-    printed with the child's peak RSS."""
-    setup_django(db or "postgres")
-    result = phases[phase](Path(data) if data else None, db)
-    print_result(result | {"peak_rss_mib": peak_rss_mib()})
+def main(parser: argparse.ArgumentParser, phases: dict[str, Callable[..., dict]],
+         orchestrate: Callable[[argparse.Namespace], int]) -> int:  # fmt: skip
+    """A benchmark's entry point: the whole run, or in a child one phase, phases[phase](data, db),
+    whose result is printed with the child's peak RSS."""
+    parser.add_argument("--phase", choices=sorted(phases), help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        import django
+
+        django.setup()
+        result = phases[args.phase](Path(args.data) if args.data else None, args.db)
+        result["peak_rss_mib"] = peak_rss_mib()
+        print(RESULT_MARK + json.dumps(result, default=str), flush=True)
+        return 0
+    # A terminated benchmark still stops its processes and drops its databases (finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    return orchestrate(args)
 
 
-# --- /proc ----------------------------------------------------------------------------------------
+# --- /proc --------------------------------------------------------------------------------------
 
 
 def proc_status_kib(pid: int | str, field: str) -> int | None:

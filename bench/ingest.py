@@ -21,14 +21,11 @@ import itertools
 import json
 import os
 import random
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
 
@@ -42,7 +39,7 @@ PROBE_RATE = 20.0  # requests/s per endpoint
 PROBE_IDLE_SECONDS = 10.0
 ENDPOINTS = ("check-eligibility", "view-loans")
 
-# --- child phases (common.run_child) ------------------------------------------------------------
+# --- child phases (common.main) -----------------------------------------------------------------
 
 
 def _files(data: Path):
@@ -315,20 +312,9 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--loans", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions (medians reported)")
-    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
-    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser = common.arguments(__doc__)
     parser.add_argument("--db", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.phase:
-        common.run_child(PHASES, args.phase, args.db, args.data)
-        return 0
-    # A terminated benchmark still stops its processes and drops its databases (finally blocks).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    return orchestrate(args)
+    return common.main(parser, PHASES, orchestrate)
 
 
 if __name__ == "__main__":
