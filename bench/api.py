@@ -230,15 +230,11 @@ def report(args, cells: dict, machine: dict) -> dict:
             print(f"  {endpoint} CPU per request <= {target:g} ms: {cpu:.2f} ms "
                   f"({', '.join(format(r['cpu_ms'], '.2f') for r in cells[endpoint])})"
                   f"   {common.verdict(ok)}")  # fmt: skip
-    out = common.OUT / f"api-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"machine": machine, "args": vars(args), "cells": cells,
-                               "verdicts": verdicts}, indent=1, default=str))  # fmt: skip
-    print(f"\nraw figures: {out.relative_to(common.ROOT)}")
+    common.save_figures("api", machine=machine, args=vars(args), cells=cells, verdicts=verdicts)
     return verdicts
 
 
 def orchestrate(args: argparse.Namespace) -> int:
-    common.OUT.mkdir(exist_ok=True)
     print(f"API benchmark: {args.customers:,} customers / {args.loans:,} loans; {args.workers} "
           f"sync workers; {args.clients} clients; windows of {args.seconds:g} s or "
           f"{args.max_requests:,} requests; {args.repeat} round(s)\nmachine:")  # fmt: skip

@@ -312,6 +312,14 @@ def verdict(ok: bool) -> str:
     return "HOLDS" if ok else "MISSED"
 
 
+def save_figures(prefix: str, **figures) -> None:
+    """The run's raw figures, as JSON in bench/out/<prefix>-<time>.json."""
+    OUT.mkdir(exist_ok=True)
+    out = OUT / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(figures, indent=1, default=str))
+    print(f"\nraw figures: {out.relative_to(ROOT)}")
+
+
 def print_machine() -> dict[str, str]:
     """Print (and return) the machine, the server's settings and the code measured: its commit,
     and whether the service's files had changes."""

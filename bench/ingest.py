@@ -303,11 +303,8 @@ def orchestrate(args: argparse.Namespace) -> int:
     ok = worst <= LATENCY_MAX_MS and errors == 0
     print(f"  errors (5xx or transport): {errors}\n  maximum during the load <= "
           f"{LATENCY_MAX_MS:.0f} ms: {worst:.0f} ms   {common.verdict(ok)}")  # fmt: skip
-    common.OUT.mkdir(exist_ok=True)
-    out = common.OUT / f"ingest-{args.loans}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"machine": machine, "args": vars(args), "runs": runs,
-                               "latency": latency}, indent=1, default=str))  # fmt: skip
-    print(f"\nraw figures: {out.relative_to(common.ROOT)}")
+    common.save_figures(f"ingest-{args.loans}", machine=machine, args=vars(args), runs=runs,
+                        latency=latency)  # fmt: skip
     return 0
 
 
