@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -197,7 +198,7 @@ def ratios(cells: dict, endpoint: str, floor: str) -> list[float]:
 
 
 def report(args, cells: dict, machine: dict) -> dict:
-    med = common.median
+    med = statistics.median
     print(f"\nmedians of {args.repeat} round(s); {args.workers} sync workers, {args.clients} "
           f"clients; CPU = gunicorn workers' CPU per request")  # fmt: skip
     print(f"{'endpoint':24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7} "

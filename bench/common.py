@@ -13,7 +13,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -159,7 +158,7 @@ def main(parser: argparse.ArgumentParser, phases: dict[str, Callable[..., dict]]
 
         django.setup()
         result = phases[args.phase](Path(args.data) if args.data else None, args.db)
-        result["peak_rss_mib"] = peak_rss_mib()
+        result["peak_rss_mib"] = rss_mib()
         print(RESULT_MARK + json.dumps(result, default=str), flush=True)
         return 0
     # A terminated benchmark still stops its processes and drops its databases (finally blocks).
@@ -170,17 +169,12 @@ def main(parser: argparse.ArgumentParser, phases: dict[str, Callable[..., dict]]
 # --- /proc --------------------------------------------------------------------------------------
 
 
-def proc_status_kib(pid: int | str, field: str) -> int | None:
-    """A kB field of /proc/<pid>/status (VmRSS, VmHWM), or None when the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            return next((int(ln.split()[1]) for ln in status if ln.startswith(field + ":")), None)
-    except OSError:
-        return None
-
-
-def peak_rss_mib(pid: int | str = "self", field: str = "VmHWM") -> float:
-    return round((proc_status_kib(pid, field) or 0) / 1024, 1)
+def rss_mib(pid: int | str = "self", field: str = "VmHWM") -> float:
+    """A kB field of /proc/<pid>/status (VmHWM: the peak, VmRSS: now) in MiB; 0 once it is gone."""
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/status", encoding="ascii") as status:
+        kib = next((int(ln.split()[1]) for ln in status if ln.startswith(field + ":")), 0)
+        return round(kib / 1024, 1)
+    return 0.0
 
 
 def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
@@ -191,12 +185,6 @@ def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return used
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the service's processes --------------------------------------------------------------------
@@ -232,15 +220,17 @@ class _Service:
 class Gunicorn(_Service):
     """gunicorn on a free port of the loopback, metrics of all workers in files emptied at each
     start (as docker/entrypoint.sh does). By default the web role as shipped
-    (config/gunicorn.conf.py, WEB_CONCURRENCY=workers x WEB_THREADS=threads); `args` replace
-    the config file (the API benchmark's sync workers)."""
+    (config/gunicorn.conf.py, 2 workers x 4 threads); `args` replace the config file (the API
+    benchmark's sync workers)."""
 
-    def __init__(self, db: str, workers: int = 2, threads: int = 4, args: Sequence[str] = (),
-                 log: str = "gunicorn.log", **env: str) -> None:  # fmt: skip
-        self.port = free_port()
+    def __init__(self, db: str, args: Sequence[str] = (), log: str = "gunicorn.log",
+                 **env: str) -> None:  # fmt: skip
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
         self.multiproc = tempfile.mkdtemp(prefix="credit-bench-prometheus-")
         env = service_env(db, PROMETHEUS_MULTIPROC_DIR=self.multiproc, PORT=str(self.port),
-                          WEB_CONCURRENCY=str(workers), WEB_THREADS=str(threads)) | env  # fmt: skip
+                          WEB_CONCURRENCY="2", WEB_THREADS="4", **env)  # fmt: skip
         (OUT / log).unlink(missing_ok=True)
         self.start([PYTHON, "-m", "gunicorn", *(args or ["--config", "config/gunicorn.conf.py"]),
                     "--bind", f"127.0.0.1:{self.port}"], env, log)  # fmt: skip
@@ -294,10 +284,6 @@ class CeleryWorker(_Service):
 
 
 # --- statistics and the machine -----------------------------------------------------------------
-
-
-def median(values: Iterable[float]) -> float:
-    return statistics.median(list(values))
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:

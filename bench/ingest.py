@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import random
+import statistics
 import sys
 import threading
 import time
@@ -151,7 +152,7 @@ def measure(phase: str, data: Path, expected: tuple[int, int], *, probe: bool = 
         try:
             worker.wait_ready()
             time.sleep(1.0)  # the start-up maturity sweep (an empty table) finishes first
-            idle_rss = common.peak_rss_mib(worker.process.pid, "VmRSS")
+            idle_rss = common.rss_mib(worker.process.pid, "VmRSS")
             load = functools.partial(common.spawn_phase, __file__, "e2e_client", db, data)
             if server:
                 server.wait_ready()
@@ -164,7 +165,7 @@ def measure(phase: str, data: Path, expected: tuple[int, int], *, probe: bool = 
             else:
                 result = load()
             result.update(worker_idle_rss_mib=idle_rss,
-                          worker_peak_rss_mib=common.peak_rss_mib(worker.process.pid))  # fmt: skip
+                          worker_peak_rss_mib=common.rss_mib(worker.process.pid))  # fmt: skip
         finally:
             worker.stop()
             if server:
@@ -265,7 +266,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     latency = measure("e2e", data, expected, probe=True)
 
     def med(name: str, key: str = "seconds") -> float:
-        return common.median(r[key] for r in runs[name])
+        return statistics.median(r[key] for r in runs[name])
 
     print(f"\n{'measure':52} {'median s':>9} {'rows/s':>10}   each run (s)")
     for label, name, key in [
