@@ -5,28 +5,17 @@
     .venv/bin/python bench/api.py --db credit_bench_<id>_api   # reuse a kept database
     .venv/bin/python bench/api.py --customers 1000 --loans 20000 --seconds 2 --repeat 1  # smoke
 
-Needs PostgreSQL and Redis as bench/ingest.py does. The data are the project's generated
-sample files (cached in BENCH_DATA_DIR), loaded through core.services.ingestion.pipeline, then
-VACUUM (ANALYZE)d once.
+Needs PostgreSQL and Redis as bench/ingest.py does. The generated sample files are loaded
+through core.services.ingestion.pipeline, then VACUUM (ANALYZE)d once. gunicorn's sync workers
+serve bench.floor:application(): the service at the shipped log level (INFO: every request
+writes its JSON line), plus the hand-written floors that production never routes.
 
-The server: gunicorn with --workers sync workers (2), DJANGO_DEBUG=false, the shipped log level
-(INFO: every request writes its JSON line), persistent connections, PROMETHEUS_MULTIPROC_DIR as
-in the image. It serves bench.floor:application(): the service, plus the hand-written floors
-(bench/floor.py) that production never routes.
-
-Measured, in interleaved rounds (every endpoint once per round, the order rotated each round),
-each after an unrecorded warm-up, for --seconds or --max-requests requests at --clients
-closed-loop clients (bench/loadgen.py, on the same cores):
-  (a) the framework floor: GET /health/live (no dependency);
-  (b) the hand-written floors: the SQL of check-eligibility's scoring read, of view-loan and of
-      view-loans, sent on one cursor by a plain Django view that answers with json.dumps;
-  (c) every endpoint of the service.
-For each: requests/s, p50/p99 latency, and the application CPU per request (utime + stime of
-the gunicorn workers from /proc/<pid>/stat, before and after the window, over its requests).
-
-Targets (medians of the same-round ratios): check-eligibility, which also writes its decision
-row, >= 60 % of its floor's requests/s and <= 1.2 ms CPU per request; view-loan and view-loans
->= 70 % of theirs; GET /health <= 0.6 ms CPU per request.
+Every endpoint is measured once per interleaved round (the order rotated each round), after an
+unrecorded warm-up, at closed-loop clients (bench/loadgen.py, on the same cores): requests/s,
+p50/p99 latency and the gunicorn workers' CPU per request (utime + stime from /proc). Beside
+the service's endpoints: (a) the framework floor, GET /health/live; (b) the hand-written floors
+(bench/floor.py) of check-eligibility's scoring read, view-loan and view-loans. Setup and
+targets: bench/RESULTS.md, section 2.
 """
 
 from __future__ import annotations
@@ -137,8 +126,7 @@ def sample_ids(db: str) -> dict[str, list]:
 
 
 def start_server(db: str, workers: int, log_level: str) -> common.Gunicorn:
-    """gunicorn serving bench.floor:application() (the service and its floors) on sync
-    workers."""
+    """gunicorn's sync workers serving bench.floor:application() (the service, its floors)."""
     server = common.Gunicorn(db, args=[
         "bench.floor:application()", "--workers", str(workers), "--worker-class", "sync",
         "--log-level", "warning", "--worker-tmp-dir", "/dev/shm", "--no-control-socket",
