@@ -40,7 +40,7 @@ def _rows(cursor, query, value: int) -> list[dict]:
 def _answer(body, status: int = 200):
     from django.http import HttpResponse
 
-    text = json.dumps(body, default=lambda value: str(value))
+    text = json.dumps(body, default=str)
     return HttpResponse(text, status=status, content_type="application/json")
 
 
@@ -94,8 +94,7 @@ def __getattr__(name: str):
 
 
 def application():
-    """gunicorn's application factory (bench.floor:application()): the service's WSGI
-    application with this module as its URLconf."""
+    """gunicorn's application factory: the service's, with this module as its URLconf."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     settings.ROOT_URLCONF = __name__
     return get_wsgi_application()

@@ -177,10 +177,9 @@ def measure(phase: str, data: Path, expected: tuple[int, int], *, probe: bool = 
 
 
 def probe_latency(port: int, customers: list[int], while_running: Callable):
-    """Drive check-eligibility and view-loans at a steady rate (a thread each: a request every
-    1 / PROBE_RATE s, or at once when the last took longer) while while_running() runs; returns its
-    result and each endpoint's latencies. A request that waited on a lock of the load shows as
-    a long latency; a 5xx or transport error counts as an error."""
+    """Drive check-eligibility and view-loans at PROBE_RATE (a thread each; a slow answer delays
+    the next request) while while_running() runs; returns its result and each endpoint's
+    latencies, where a request that waited on a lock of the load shows as a long one."""
     latencies: dict[str, list[float]] = {name: [] for name in ENDPOINTS}
     errors, stopping = [], threading.Event()
 
