@@ -125,17 +125,6 @@ def sample_ids(db: str) -> dict[str, list]:
     return ids
 
 
-def start_server(db: str, workers: int, log_level: str) -> common.Gunicorn:
-    """gunicorn's sync workers serving bench.floor:application() (the service, its floors)."""
-    server = common.Gunicorn(db, args=[
-        "bench.floor:application()", "--workers", str(workers), "--worker-class", "sync",
-        "--log-level", "warning", "--worker-tmp-dir", "/dev/shm", "--no-control-socket",
-        "--timeout", "30",
-    ], log="api-gunicorn.log", DJANGO_LOG_LEVEL=log_level)  # fmt: skip
-    server.wait_ready()
-    return server
-
-
 def measure(server: common.Gunicorn, endpoint: str, make, args, seed: int) -> dict:
     ok = OK_STATUSES.get(endpoint, frozenset({200, 201}))
     load = dict(clients=args.clients, max_requests=args.max_requests, ok_statuses=ok)
@@ -157,9 +146,14 @@ def measure(server: common.Gunicorn, endpoint: str, make, args, seed: int) -> di
 def run(args: argparse.Namespace, db: str) -> dict:
     ids = sample_ids(db)
     endpoints = [e for e in ENDPOINTS if e in args.endpoints]
-    server = start_server(db, args.workers, args.log_level)
     cells: dict[str, list[dict]] = {e: [] for e in endpoints}
+    server = common.Gunicorn(db, args=[
+        "bench.floor:application()", "--workers", str(args.workers), "--worker-class", "sync",
+        "--log-level", "warning", "--worker-tmp-dir", "/dev/shm", "--no-control-socket",
+        "--timeout", "30",
+    ], log="api-gunicorn.log", DJANGO_LOG_LEVEL=args.log_level)  # fmt: skip
     try:
+        server.wait_ready()
         # Decisions for view-decision to read: a short load of check-eligibility first.
         makers = request_makers({**ids, "decision": [0]})
         loadgen.run_load(server.port, makers["check-eligibility"], clients=2, seconds=2,
