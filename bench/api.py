@@ -228,8 +228,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         raise SystemExit(f"--db must name a benchmark database ({common.DB_PREFIX}*)")
     try:
         if owned:
-            data = common.ensure_sample_files(Path(args.data_dir), args.customers, args.loans,
-                                              args.seed)  # fmt: skip
+            data = common.ensure_sample_files(args.customers, args.loans)
             common.drop_database(db, create=True)
             common.migrate(db)
             prepare_database(db, data)
@@ -245,8 +244,6 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = common.arguments(__doc__)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--data-dir", default=str(common.DEFAULT_DATA_DIR))
     parser.add_argument("--db", help="an already loaded benchmark database to reuse")
     parser.add_argument("--keep-db", action="store_true", help="keep the database it loads")
     parser.add_argument("--seconds", type=float, default=6.0, help="measured window per cell")

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"  # logs and raw JSON figures (git-ignored)
 PYTHON = sys.executable
-DEFAULT_DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/credit-bench-data"))
+DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/credit-bench-data"))  # sample files
 PGHOST = os.environ.get("PGHOST", "127.0.0.1")
 PGPORT = os.environ.get("PGPORT", "5432")
 PGUSER = os.environ.get("PGUSER", "postgres")
@@ -100,16 +100,16 @@ def fresh_database(purpose: str, *, migrated: bool = True):
         drop_database(name)
 
 
-def ensure_sample_files(base: Path, customers: int, loans: int, seed: int = 1) -> Path:
-    """The project's generator's files for this size, made once (in a throw-away database, for
-    loan_end_date()) and cached under base; meta.json, written last, marks them complete."""
-    target = base / f"c{customers}_l{loans}_s{seed}"
+def ensure_sample_files(customers: int, loans: int) -> Path:
+    """The generator's files for this size (seed 1), made once in a throw-away database (for
+    loan_end_date()) and cached in DATA_DIR; meta.json, written last, marks them complete."""
+    target = DATA_DIR / f"c{customers}_l{loans}_s1"
     if not (target / "meta.json").is_file():
         print(f"generating the sample files into {target} (once)", file=sys.stderr, flush=True)
         with fresh_database("gen") as db:
             subprocess.run(
                 [PYTHON, "manage.py", "generate_sample_data", "--customers", str(customers),
-                 "--loans", str(loans), "--seed", str(seed), "--out", str(target)],
+                 "--loans", str(loans), "--seed", "1", "--out", str(target)],
                 cwd=ROOT, env=service_env(db), check=True, stdout=sys.stderr,
             )  # fmt: skip
         (target / "meta.json").write_text(json.dumps({"customers": customers, "loans": loans}))

@@ -250,7 +250,7 @@ def seed_api_customers(port: int, count: int) -> tuple[list[int], int]:
 
 
 def orchestrate(args: argparse.Namespace) -> int:
-    data = common.ensure_sample_files(common.DEFAULT_DATA_DIR, args.customers, args.loans)
+    data = common.ensure_sample_files(args.customers, args.loans)
     expected = (args.customers, args.loans)
     total = sum(expected)
     print(f"ingestion benchmark: {args.customers:,} customers + {args.loans:,} loans = "
