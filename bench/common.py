@@ -118,8 +118,7 @@ def ensure_sample_files(customers: int, loans: int) -> Path:
 
 # --- phases: each measurement runs in a child process of its own --------------------------------
 # The parent runs `<script> --phase NAME [--db DB] [--data DIR]` in the service's environment
-# (spawn_phase); the script's main() (common.main) prints the phase's result as one RESULT_MARK
-# line.
+# (spawn_phase); common.main runs the phase there and prints its result as one RESULT_MARK line.
 
 RESULT_MARK = "BENCH_RESULT "
 
