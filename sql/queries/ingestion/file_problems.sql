@@ -1,33 +1,40 @@
 -- Rules across cells and rows inside the files: keys repeated in a file, installments paid on
 -- time beyond the tenure, and end dates that are not the start date + tenure months
 -- (loan_end_date, the function the loans_end_date_matches_tenure constraint uses).
--- A repeated key is reported on every occurrence after the first, in file order.
+-- A repeated key is reported on every occurrence after the first. Repeated keys are found by
+-- grouping (a hash, in memory under run_settings.sql's work_mem), not by sorting the file; the
+-- rows of a key are looked up only when it is repeated.
 -- Parameter: max_tenure (the Tenure column's bound, columns.py), which guards the casts.
 INSERT INTO ingest_problems (file_order, row_no, column_name, value, reason)
-SELECT 1, d.row_no, 'customer_id', d.customer_id::text,
+SELECT 1, c.row_no, 'customer_id', c.customer_id::text,
        'Customer ID repeated in the customer file (first at row ' || d.first_row || ')'
-  FROM (SELECT row_no, customer_id,
-               min(row_no) OVER (PARTITION BY customer_id) AS first_row
+  FROM (SELECT customer_id, min(row_no) AS first_row
           FROM ingest_customers
-         WHERE customer_id IS NOT NULL) AS d
- WHERE d.row_no > d.first_row
+         WHERE customer_id IS NOT NULL
+         GROUP BY customer_id
+        HAVING count(*) > 1) AS d
+  JOIN ingest_customers AS c ON c.customer_id = d.customer_id AND c.row_no > d.first_row
 UNION ALL
-SELECT 1, d.row_no, 'phone_number', d.phone_number,
+SELECT 1, c.row_no, 'phone_number', c.phone_number,
        'phone number repeated in the customer file (first at row ' || d.first_row || ')'
-  FROM (SELECT row_no, phone_number,
-               min(row_no) OVER (PARTITION BY phone_number) AS first_row
+  FROM (SELECT phone_number, min(row_no) AS first_row
           FROM ingest_customers
-         WHERE phone_number IS NOT NULL) AS d
- WHERE d.row_no > d.first_row
+         WHERE phone_number IS NOT NULL
+         GROUP BY phone_number
+        HAVING count(*) > 1) AS d
+  JOIN ingest_customers AS c ON c.phone_number = d.phone_number AND c.row_no > d.first_row
 UNION ALL
-SELECT 2, d.row_no, 'source_loan_id', d.source_loan_id::text,
-       'Loan ID repeated for customer ' || d.customer_id
+SELECT 2, l.row_no, 'source_loan_id', l.source_loan_id::text,
+       'Loan ID repeated for customer ' || l.customer_id
            || ' in the loan file (first at row ' || d.first_row || ')'
-  FROM (SELECT row_no, customer_id, source_loan_id,
-               min(row_no) OVER (PARTITION BY customer_id, source_loan_id) AS first_row
+  FROM (SELECT customer_id, source_loan_id, min(row_no) AS first_row
           FROM ingest_loans
-         WHERE customer_id IS NOT NULL AND source_loan_id IS NOT NULL) AS d
- WHERE d.row_no > d.first_row
+         WHERE customer_id IS NOT NULL AND source_loan_id IS NOT NULL
+         GROUP BY customer_id, source_loan_id
+        HAVING count(*) > 1) AS d
+  JOIN ingest_loans AS l
+    ON l.customer_id = d.customer_id AND l.source_loan_id = d.source_loan_id
+   AND l.row_no > d.first_row
 UNION ALL
 SELECT 2, l.row_no, 'emis_paid_on_time', l.emis_paid_on_time::text,
        'more than the tenure (' || l.tenure || ' months)'
