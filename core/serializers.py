@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import cache
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from core.models import (
     MAX_AGE,
@@ -40,9 +43,10 @@ class StrictIntegerField(serializers.IntegerField):
     default_error_messages = {"invalid": "A JSON integer is required."}
 
     def to_internal_value(self, data):
+        # IntegerField would turn the int into text and back; the bounds are its validators.
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        return data
 
 
 class StrictCharField(serializers.CharField):
@@ -168,7 +172,55 @@ class PhoneNumberField(serializers.Field):
 # --- Requests --------------------------------------------------------------------------------
 
 
-class RegisterRequestSerializer(serializers.Serializer):
+class RequestSerializer(serializers.Serializer):
+    """A request body of flat fields, read with parse(): each field's own validation (types,
+    bounds, messages) without the serializer DRF builds around it for every request. A body
+    that is not an object, or that any field refuses, goes through DRF's is_valid, so the
+    errors are DRF's, all of them. Subclasses declare fields only: no validate_<field>, no
+    validate, no serializer-level validators, no read-only or nested sources (checked)."""
+
+    @classmethod
+    def parse(cls, data) -> dict:
+        """The validated data of a request body; ValidationError (DRF's) when it is invalid."""
+        if isinstance(data, dict):
+            validated = {}
+            try:
+                for field in _bound_fields(cls).values():
+                    try:
+                        value = field.run_validation(field.get_value(data))
+                    except SkipField:
+                        continue
+                    validated[field.source] = value
+            except (serializers.ValidationError, DjangoValidationError):
+                pass
+            else:
+                return validated
+        serializer = cls(data=data)
+        serializer.__dict__["fields"] = _bound_fields(cls)  # the cached_property's slot
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+@cache
+def _bound_fields(serializer_class: type[RequestSerializer]):
+    """The fields DRF would deep-copy into every serializer of this class, bound once per
+    process (to a serializer without data). Validation keeps its state in the serializer and in
+    local variables, not in the fields, so requests and threads may share them."""
+    serializer = serializer_class()
+    own = set(vars(serializer_class)) | set(getattr(serializer_class, "Meta", type).__dict__)
+    unsupported = {"validate", "validators"} & own
+    unsupported |= {name for name in own if name.startswith("validate_")}
+    unsupported |= {
+        name
+        for name, field in serializer.fields.items()
+        if field.read_only or len(field.source_attrs) != 1
+    }
+    if unsupported or serializer.get_validators():
+        raise TypeError(f"{serializer_class.__name__}: parse() cannot apply {unsupported}")
+    return serializer.fields
+
+
+class RegisterRequestSerializer(RequestSerializer):
     first_name = NameField()
     last_name = NameField()
     age = StrictIntegerField(min_value=MIN_AGE, max_value=MAX_AGE)
@@ -176,21 +228,23 @@ class RegisterRequestSerializer(serializers.Serializer):
     monthly_income = money_field(min_value=Decimal("0.01"), max_value=MAX_MONTHLY_INCOME)
     phone_number = PhoneNumberField()
 
-    def to_new_customer(self) -> NewCustomer:
-        return NewCustomer(**self.validated_data)
+    @classmethod
+    def to_new_customer(cls, data) -> NewCustomer:
+        return NewCustomer(**cls.parse(data))
 
 
-class LoanRequestSerializer(serializers.Serializer):
+class LoanRequestSerializer(RequestSerializer):
     customer_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
     loan_amount = money_field(min_value=Decimal("0.01"))
     interest_rate = rate_field()
     tenure = StrictIntegerField(min_value=1, max_value=MAX_TENURE_MONTHS)
 
-    def to_loan_request(self) -> LoanRequest:
-        return LoanRequest(**self.validated_data)
+    @classmethod
+    def to_loan_request(cls, data) -> LoanRequest:
+        return LoanRequest(**cls.parse(data))
 
 
-class MakePaymentRequestSerializer(serializers.Serializer):
+class MakePaymentRequestSerializer(RequestSerializer):
     amount = money_field(min_value=Decimal("0.01"))
     paid_on = serializers.DateField(
         required=False,

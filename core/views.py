@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import cache, wraps
+from functools import wraps
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -49,21 +49,6 @@ def _caller(request: Request) -> dict:
     }
 
 
-@cache
-def _bound_fields(serializer_class):
-    """The fields DRF would deep-copy into every serializer of this class, bound once per
-    process (to a serializer without data). Validation keeps its state in the serializer and in
-    local variables, not in the fields, so requests and threads may share them."""
-    return serializer_class().fields
-
-
-def _parse(serializer_class, request: Request):
-    serializer = serializer_class(data=request.data)
-    serializer.__dict__["fields"] = _bound_fields(serializer_class)  # the cached_property's slot
-    serializer.is_valid(raise_exception=True)
-    return serializer
-
-
 class RegisterView(APIView):
     @extend_schema(
         operation_id="register",
@@ -76,7 +61,7 @@ class RegisterView(APIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _parse(s.RegisterRequestSerializer, request).to_new_customer()
+        data = s.RegisterRequestSerializer.to_new_customer(request.data)
         customer = customers.register_customer(data)
         return Response(representation(s.RegisterResponseSerializer)(customer), status=201)
 
@@ -88,7 +73,7 @@ class CheckEligibilityView(APIView):
         responses={200: s.EligibilityResponseSerializer, **_NOT_FOUND, **_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
+        loan_request = s.LoanRequestSerializer.to_loan_request(request.data)
         outcome = decisions.check_eligibility(loan_request, **_caller(request))
         return Response(representation(s.EligibilityResponseSerializer)(outcome))
 
@@ -106,7 +91,7 @@ class CreateLoanView(APIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        loan_request = _parse(s.LoanRequestSerializer, request).to_loan_request()
+        loan_request = s.LoanRequestSerializer.to_loan_request(request.data)
         outcome = loans.create_loan(loan_request, **_caller(request))
         status = 201 if outcome.loan_id is not None else 200
         return Response(representation(s.CreateLoanResponseSerializer)(outcome), status=status)
@@ -147,7 +132,7 @@ class MakePaymentView(APIView):
     )
     @idempotent
     def post(self, request: Request, customer_id: int, loan_id: int) -> Response:
-        data = _parse(s.MakePaymentRequestSerializer, request).validated_data
+        data = s.MakePaymentRequestSerializer.parse(request.data)
         result = repayments.make_payment(
             customer_id,
             loan_id,

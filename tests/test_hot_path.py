@@ -1,7 +1,8 @@
 """What every request does not pay for any more, and that the behaviour stayed: no connection
 check per request (a broken connection answers 503 and the next request reconnects), /health's
-probe reused for HEALTH_CACHE_SECONDS, serializers bound once, the scoring statement compiled
-once, content negotiation's shortcut, the benchmark's floors never routed."""
+probe reused for HEALTH_CACHE_SECONDS, serializers bound once, request bodies read by the
+fields without a serializer per request, the scoring statement compiled once, content
+negotiation's shortcut, the benchmark's floors never routed."""
 
 import datetime as dt
 import json
@@ -12,6 +13,7 @@ import pytest
 from django.db import close_old_connections, connection, connections
 from django.db.models import Value
 from django.urls import resolve
+from rest_framework import serializers as drf
 
 from core import serializers as s
 from core.dbfunctions import LoanRepaymentsLeft
@@ -143,6 +145,47 @@ def test_representations_equal_the_serializers_data(pin_today):
     rows = Loan.objects.filter(pk=loan.pk).annotate(repayments_left=Value(3))
     many = representation(s.LoanListItemSerializer, many=True)
     assert many(rows) == s.LoanListItemSerializer(rows, many=True).data
+
+
+REQUEST_BODIES = [
+    (s.LoanRequestSerializer, {"customer_id": 1, "loan_amount": 100, "interest_rate": 9, "tenure": 12}),
+    (s.LoanRequestSerializer, {"customer_id": 7, "loan_amount": Decimal("1000.50"),
+                               "interest_rate": Decimal("12.5"), "tenure": 600, "extra": True}),
+    (s.LoanRequestSerializer, {"customer_id": "1", "loan_amount": 0, "interest_rate": 9}),
+    (s.LoanRequestSerializer, {"customer_id": True, "loan_amount": Decimal("1.001"),
+                               "interest_rate": Decimal("NaN"), "tenure": 0}),
+    (s.LoanRequestSerializer, [1, 2]),
+    (s.LoanRequestSerializer, None),
+    (s.RegisterRequestSerializer, {"first_name": " Ada ", "last_name": "L", "age": 30,
+                                   "monthly_income": 50000, "phone_number": "9876543210"}),
+    (s.RegisterRequestSerializer, {"first_name": "\u200b", "last_name": "L", "age": 17,
+                                   "monthly_income": 50000, "phone_number": 12}),
+    (s.MakePaymentRequestSerializer, {"amount": Decimal("10.5")}),
+    (s.MakePaymentRequestSerializer, {"amount": 10, "paid_on": "2020-02-30"}),
+    (s.MakePaymentRequestSerializer, {"amount": 10, "paid_on": None}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("serializer_class", "body"), REQUEST_BODIES)
+def test_parse_answers_what_is_valid_would(serializer_class, body):
+    serializer = serializer_class(data=body)
+    if serializer.is_valid():
+        assert serializer_class.parse(body) == serializer.validated_data
+    else:
+        with pytest.raises(drf.ValidationError) as refused:
+            serializer_class.parse(body)
+        assert refused.value.detail == serializer.errors
+
+
+def test_parse_refuses_a_serializer_with_rules_it_would_skip():
+    class WithValidate(s.RequestSerializer):
+        amount = drf.IntegerField()
+
+        def validate(self, attrs):
+            return attrs
+
+    with pytest.raises(TypeError, match="validate"):
+        WithValidate.parse({"amount": 1})
 
 
 @pytest.mark.parametrize(
