@@ -17,6 +17,7 @@ from tests.ingestion_support import (
     needs_real_files,
     refused,
     variant,
+    workbooks,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,6 +133,30 @@ def test_every_rule_is_reported_in_file_order_with_the_total(tmp_path):
         ("l.xlsx", 20, "F", "must be greater than 0"),
     ]
     assert report.problems[5].value == "0123456789" and report.problems[6].value == "1"
+    assert Customer.objects.count() == 0 and Loan.objects.count() == 0
+
+
+def test_a_key_repeated_three_times_is_reported_on_each_later_row_citing_the_first(tmp_path):
+    def customer(number: int, phone: int) -> list:
+        return [number, "Ann", "Ray", 30, phone, 50000, 1800000]
+
+    def loan(customer_id: int, loan_id: int) -> list:
+        start, end = dt.date(2020, 1, 15), dt.date(2021, 1, 15)
+        return [customer_id, loan_id, 100000, 12, 10, 8792, 3, start, end]
+
+    customers, loans = workbooks(
+        tmp_path,
+        [customer(1, 9100000001), customer(2, 9100000002), customer(1, 9100000003),
+         customer(1, 9100000004)],
+        [loan(2, 7), loan(2, 7), loan(1, 8), loan(2, 7)],
+    )  # fmt: skip
+    problems = refused(customers, loans).report.problems
+    assert [(p.file, p.row, p.column.split()[0], p.reason) for p in problems] == [
+        ("customers.xlsx", 4, "A", "Customer ID repeated in the customer file (first at row 2)"),
+        ("customers.xlsx", 5, "A", "Customer ID repeated in the customer file (first at row 2)"),
+        ("loans.xlsx", 3, "B", "Loan ID repeated for customer 2 in the loan file (first at row 2)"),
+        ("loans.xlsx", 5, "B", "Loan ID repeated for customer 2 in the loan file (first at row 2)"),
+    ]
     assert Customer.objects.count() == 0 and Loan.objects.count() == 0
 
 
