@@ -23,22 +23,12 @@ from core.renderers import representation
 from core.services import credit_score, decisions, health, loans
 from core.services.compiled import ANY_ID, compile_query
 from core.services.eligibility import LoanRequest
-from tests.conftest import make_customer
+from tests.conftest import make_customer, make_loan
 
 
 def customer_with_a_loan():
     customer = make_customer(monthly_salary=Decimal("100000"), approved_limit=Decimal("3600000"))
-    loan = Loan.objects.create(
-        customer=customer,
-        loan_amount=Decimal("100000"),
-        interest_rate=Decimal("10"),
-        tenure=12,
-        monthly_installment=Decimal("8791.59"),
-        emis_paid_on_time=3,
-        start_date=dt.date(2020, 1, 15),
-        end_date=dt.date(2021, 1, 15),
-        is_active=True,
-    )
+    loan = make_loan(customer, start=dt.date(2020, 1, 15), emis_paid_on_time=3)
     return customer, loan
 
 
