@@ -1,0 +1,1 @@
+ALTER FUNCTION ingest_date_problem(date, text, date, date) IMMUTABLE;
