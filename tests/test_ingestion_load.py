@@ -9,7 +9,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
@@ -381,3 +381,64 @@ def test_a_load_that_updates_and_doubles_loans_keeps_ids_keys_and_debts(tmp_path
     assert kept == ids_before  # loaded pairs keep their loan_id
     assert catalog_of_loans() == catalog
     assert current_debt_drift() == 0
+
+
+# --- the foreign key of loans, checked for the whole set ---------------------------------------
+
+ORPHAN_LOAN = """
+CREATE TEMP TABLE ingest_loan_ids ON COMMIT DROP AS
+SELECT 1::bigint AS loan_id, 424242::bigint AS customer_id, 1::bigint AS source_loan_id,
+       1000::numeric AS loan_amount, 10::numeric AS interest_rate, 12 AS tenure,
+       100::numeric AS monthly_payment, 0 AS emis_paid_on_time, date '2024-01-15' AS start_date,
+       loan_end_date(date '2024-01-15', 12) AS end_date, true AS is_new
+"""
+
+
+def insert_orphan_loan() -> None:
+    """insert_loans.sql on one new loan whose customer does not exist (the rules refuse such a
+    file before the load: this is the database's own check)."""
+    from django.db import transaction
+
+    from core.services.ingestion.queries import run_sql
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(ORPHAN_LOAN)
+        run_sql(cursor, "insert_loans")
+
+
+def test_the_insert_checks_the_customer_key_for_the_whole_set():
+    with pytest.raises(IntegrityError, match="loans_customer_id_fkey") as refused:
+        insert_orphan_loan()
+    assert "1 new loan(s) have no customer" in str(refused.value)  # the set-based check
+    assert "customer_id 424242" in str(refused.value)
+    assert not Loan.objects.exists()
+
+
+@pytest.fixture
+def debt_insert_trigger_in_origin_mode():
+    """The current_debt INSERT trigger of loans firing in origin mode only (as after a
+    reinstall by django-pgtrigger), restored afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'loans'::regclass"
+            " AND tgname LIKE 'pgtrigger_loans_current_debt_insert%'"
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute(f'ALTER TABLE loans ENABLE TRIGGER "{name}"')
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER TABLE loans ENABLE ALWAYS TRIGGER "{name}"')
+
+
+@needs_real_files
+@pytest.mark.usefixtures("debt_insert_trigger_in_origin_mode")
+def test_a_trigger_that_replica_mode_would_skip_keeps_the_row_checks():
+    """The set-based path is not taken when it would skip a trigger: the debts still agree,
+    and the key is checked row by row (PostgreSQL's own message)."""
+    assert ingest().loans_inserted == 782
+    assert current_debt_drift() == 0
+    with pytest.raises(IntegrityError, match="loans_customer_id_fkey") as refused:
+        insert_orphan_loan()
+    assert "is not present in table" in str(refused.value)
