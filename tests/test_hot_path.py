@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import psycopg2
 import pytest
-from django.db import close_old_connections, connection, connections
+from django.db import ProgrammingError, close_old_connections, connection, connections
 from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from rest_framework import serializers as drf
 
@@ -23,6 +24,7 @@ from core.renderers import representation
 from core.services import credit_score, decisions, health, loans
 from core.services.compiled import ANY_ID, compile_query
 from core.services.eligibility import LoanRequest
+from core.statements import fetch_one
 from tests.conftest import make_customer, make_loan
 
 
@@ -74,6 +76,42 @@ def test_a_broken_connection_answers_503_json_and_the_next_request_reconnects(ap
     assert api.get(f"/view-loans/{customer.pk}").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)
+def test_check_eligibility_on_a_broken_connection_answers_503_and_the_next_reconnects(api):
+    customer, _ = customer_with_a_loan()
+    body = {"customer_id": customer.pk, "loan_amount": 1000, "interest_rate": 14, "tenure": 12}
+    close_old_connections()
+    assert api.post("/check-eligibility", body, format="json").status_code == 200
+    _terminate_backend(connection.connection.info.backend_pid)
+
+    response = api.post("/check-eligibility", body, format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
+    close_old_connections()
+
+    assert api.post("/check-eligibility", body, format="json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_fetch_one_skips_djangos_cursor_wrapper_unless_queries_are_observed(monkeypatch):
+    wrapper = type(connections["default"])
+    original = wrapper.cursor
+    wrapped = []
+    monkeypatch.setattr(wrapper, "cursor", lambda self: wrapped.append(1) or original(self))
+    decided_at, answer = fetch_one("SELECT now(), %s::int + 1", [41])
+    assert answer == 42 and decided_at.tzinfo is not None  # aware, as Django's cursor gives
+    assert wrapped == []
+    with CaptureQueriesContext(connection) as queries:
+        assert fetch_one("SELECT %s::int", [7]) == (7,)
+    assert wrapped == [1] and len(queries) == 1
+
+
+@pytest.mark.django_db
+def test_fetch_one_raises_djangos_errors():
+    with pytest.raises(ProgrammingError):
+        fetch_one("SELECT no_such_column FROM customers", [])
+
+
 @pytest.fixture
 def fresh_probe():
     health._LastProbe.entry = None
@@ -114,6 +152,10 @@ def test_the_compiled_report_query_reads_what_the_orm_reads(pin_today):
     assert report.components.repayment_points == row.repayment_points
     assert report.features.current_emis == row.features.current_emis
     assert report.features.loans_taken == row.features.loans_taken == 1
+    for name in credit_score._COMPONENTS:
+        assert getattr(report.components, name) == getattr(row, name), name
+    for name in credit_score._FEATURES:
+        assert getattr(report.features, name) == getattr(row.features, name), name
     assert credit_score.get_credit_report(customer.pk + 1000) is None
 
 
