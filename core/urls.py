@@ -31,7 +31,7 @@ def _both(route: str, view, name: str) -> list:
 
 urlpatterns = [
     *_both("register", views.RegisterView.as_view(), "register"),
-    *_both("check-eligibility", views.CheckEligibilityView.as_view(), "check-eligibility"),
+    *_both("check-eligibility", views.CheckEligibilityView.direct_view(), "check-eligibility"),
     *_both("create-loan", views.CreateLoanView.as_view(), "create-loan"),
     *_both("view-loan/<id:loan_id>", views.ViewLoanView.as_view(), "view-loan"),
     *_both("view-loans/<id:customer_id>", views.ViewLoansView.as_view(), "view-loans"),

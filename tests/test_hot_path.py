@@ -10,10 +10,18 @@ from decimal import Decimal
 
 import psycopg2
 import pytest
-from django.db import close_old_connections, connection, connections
+from django.db import (
+    OperationalError,
+    ProgrammingError,
+    close_old_connections,
+    connection,
+    connections,
+)
 from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from rest_framework import serializers as drf
+from rest_framework.views import APIView
 
 from core import serializers as s
 from core.dbfunctions import LoanRepaymentsLeft
@@ -23,6 +31,7 @@ from core.renderers import representation
 from core.services import credit_score, decisions, health, loans
 from core.services.compiled import ANY_ID, compile_query
 from core.services.eligibility import LoanRequest
+from core.statements import fetch_one
 from tests.conftest import make_customer, make_loan
 
 
@@ -74,6 +83,42 @@ def test_a_broken_connection_answers_503_json_and_the_next_request_reconnects(ap
     assert api.get(f"/view-loans/{customer.pk}").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)
+def test_check_eligibility_on_a_broken_connection_answers_503_and_the_next_reconnects(api):
+    customer, _ = customer_with_a_loan()
+    body = {"customer_id": customer.pk, "loan_amount": 1000, "interest_rate": 14, "tenure": 12}
+    close_old_connections()
+    assert api.post("/check-eligibility", body, format="json").status_code == 200
+    _terminate_backend(connection.connection.info.backend_pid)
+
+    response = api.post("/check-eligibility", body, format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
+    close_old_connections()
+
+    assert api.post("/check-eligibility", body, format="json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_fetch_one_skips_djangos_cursor_wrapper_unless_queries_are_observed(monkeypatch):
+    wrapper = type(connections["default"])
+    original = wrapper.cursor
+    wrapped = []
+    monkeypatch.setattr(wrapper, "cursor", lambda self: wrapped.append(1) or original(self))
+    decided_at, answer = fetch_one("SELECT now(), %s::int + 1", [41])
+    assert answer == 42 and decided_at.tzinfo is not None  # aware, as Django's cursor gives
+    assert wrapped == []
+    with CaptureQueriesContext(connection) as queries:
+        assert fetch_one("SELECT %s::int", [7]) == (7,)
+    assert wrapped == [1] and len(queries) == 1
+
+
+@pytest.mark.django_db
+def test_fetch_one_raises_djangos_errors():
+    with pytest.raises(ProgrammingError):
+        fetch_one("SELECT no_such_column FROM customers", [])
+
+
 @pytest.fixture
 def fresh_probe():
     health._LastProbe.entry = None
@@ -114,6 +159,10 @@ def test_the_compiled_report_query_reads_what_the_orm_reads(pin_today):
     assert report.components.repayment_points == row.repayment_points
     assert report.features.current_emis == row.features.current_emis
     assert report.features.loans_taken == row.features.loans_taken == 1
+    for name in credit_score._COMPONENTS:
+        assert getattr(report.components, name) == getattr(row, name), name
+    for name in credit_score._FEATURES:
+        assert getattr(report.features, name) == getattr(row.features, name), name
     assert credit_score.get_credit_report(customer.pk + 1000) is None
 
 
@@ -213,6 +262,81 @@ def test_a_probe_answered_directly_is_what_drf_answers(api, path, settings, fres
             assert direct[header] == through_drf[header], header
     assert api.post(path).status_code == 405
     assert api.post(path).json()["code"] == "method_not_allowed"
+
+
+def _eligibility_answers(api, body: dict) -> tuple:
+    """(direct, through DRF): the same request answered without and with the REST framework
+    (a query string sends it through DRF)."""
+    return (
+        api.post("/check-eligibility", body, format="json"),
+        api.post("/check-eligibility?via=drf", body, format="json"),
+    )
+
+
+def _same_answer(direct, through_drf) -> None:
+    assert direct.status_code == through_drf.status_code
+    first, second = direct.json(), through_drf.json()
+    if "decision_id" in first:  # each answer recorded its own decision row
+        assert first.pop("decision_id") + 1 == second.pop("decision_id")
+        assert direct.content.startswith(b'{"decision_id":')
+    assert first == second
+    headers = ("Content-Type", "Allow", "Cache-Control", "X-Frame-Options", "Retry-After", "Vary")
+    for header in headers:
+        assert direct.get(header) == through_drf.get(header), header
+    assert direct["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_check_eligibility_answered_directly_is_what_drf_answers(api, pin_today, monkeypatch):
+    pin_today(dt.date(2020, 6, 15))
+    customer, _ = customer_with_a_loan()
+    bodies = [
+        {"customer_id": customer.pk, "loan_amount": 1000, "interest_rate": 14.5, "tenure": 12},
+        {"customer_id": customer.pk, "loan_amount": 9000000, "interest_rate": 8, "tenure": 6},
+        {"customer_id": customer.pk, "loan_amount": 900000, "interest_rate": 8, "tenure": 6},
+        {"customer_id": customer.pk + 1000, "loan_amount": 1000, "interest_rate": 8, "tenure": 6},
+        {"customer_id": customer.pk, "loan_amount": 0.01, "interest_rate": 0, "tenure": 600},
+    ]
+    statuses = []
+    for body in bodies:
+        direct, through_drf = _eligibility_answers(api, body)
+        _same_answer(direct, through_drf)
+        statuses.append(direct.status_code)
+    assert statuses == [200, 200, 200, 404, 400]
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(decisions, "check_eligibility", unreachable)
+    direct, through_drf = _eligibility_answers(api, bodies[0])
+    _same_answer(direct, through_drf)
+    assert direct.status_code == 503 and direct["Retry-After"] == "5"
+
+
+@pytest.mark.django_db
+def test_only_a_plain_valid_json_post_skips_drf(api, settings, monkeypatch):
+    customer, _ = customer_with_a_loan()
+    body = {"customer_id": customer.pk, "loan_amount": 1000, "interest_rate": 14, "tenure": 12}
+    through_drf = []
+    original = APIView.dispatch
+    monkeypatch.setattr(
+        APIView, "dispatch", lambda *a, **k: through_drf.append(1) or original(*a, **k)
+    )
+    assert api.post("/check-eligibility", body, format="json").status_code == 200
+    assert through_drf == []
+    refused = [
+        api.post("/check-eligibility", {**body, "tenure": "12"}, format="json"),  # invalid
+        api.post("/check-eligibility", b"{", content_type="application/json"),  # not JSON
+        api.post("/check-eligibility", json.dumps(body), content_type="text/plain"),
+        api.post("/check-eligibility", body, format="json", HTTP_ACCEPT="text/html"),
+    ]
+    assert [r.status_code for r in refused] == [400, 400, 415, 406]
+    assert [r.json()["code"] for r in refused] == [
+        "invalid", "malformed", "unsupported_media_type", "not_acceptable"
+    ]  # fmt: skip
+    settings.API_THROTTLE_RATE = "1000/minute"
+    assert api.post("/check-eligibility", body, format="json").status_code == 200
+    assert len(through_drf) == 5
 
 
 @pytest.mark.django_db

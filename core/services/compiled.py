@@ -19,10 +19,14 @@ class CompiledQuery:
     params: tuple[object, ...]  # the query's own parameters; the id's place holds ANY_ID
     slot: int  # where the id goes among them
 
-    def execute(self, cursor, value: int) -> None:
+    def bind(self, value: int) -> list[object]:
+        """The query's parameters with value in the id's place."""
         params = list(self.params)
         params[self.slot] = value
-        cursor.execute(self.sql, params)
+        return params
+
+    def execute(self, cursor, value: int) -> None:
+        cursor.execute(self.sql, self.bind(value))
 
 
 def compile_query(query) -> CompiledQuery:

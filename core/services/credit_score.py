@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-
-from django.db import connection
+from functools import cache, cached_property
 
 from core.models import CustomerCreditScore
 from core.services.compiled import ANY_ID, CompiledQuery, compile_query
+from core.statements import fetch_one
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class CreditReport:
     components: ScoreComponents
     features: CreditFeatures
 
-    @property
+    @cached_property
     def profile(self) -> CreditProfile:
         return CreditProfile(
             customer_id=self.customer_id,
@@ -97,18 +96,20 @@ def report_query() -> CompiledQuery:
 
 def get_credit_report(customer_id: int) -> CreditReport | None:
     """The customer's report, or None when the customer does not exist (one query)."""
-    with connection.cursor() as cursor:
-        report_query().execute(cursor, customer_id)
-        found = cursor.fetchone()
-    if found is None:
+    query = report_query()
+    row = fetch_one(query.sql, query.bind(customer_id))
+    if row is None:
         return None
-    row = dict(zip(_REPORT_COLUMNS, found, strict=True))
+    # The row's columns are in _REPORT_COLUMNS order: the score, over_limit, the components,
+    # then the features, each group in its dataclass's field order.
+    credit_score, over_limit = row[0], row[1]
+    components_end = 2 + len(_COMPONENTS)
     return CreditReport(
         customer_id=customer_id,
-        credit_score=row["credit_score"],
-        over_limit=row["over_limit"],
-        components=ScoreComponents(**{name: row[name] for name in _COMPONENTS}),
-        features=CreditFeatures(**{name: row[f"features__{name}"] for name in _FEATURES}),
+        credit_score=credit_score,
+        over_limit=over_limit,
+        components=ScoreComponents(*row[2:components_end]),
+        features=CreditFeatures(*row[components_end:]),
     )
 
 

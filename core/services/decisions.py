@@ -31,6 +31,7 @@ from core.services.eligibility import (
 from core.services.errors import CustomerNotFound, DecisionNotFound
 from core.services.offers import CounterOffer, OfferAnswer, OfferOption, counter_offer
 from core.sqlfiles import read_sql
+from core.statements import fetch_one
 
 # The append-only guard on loan_decisions; prune_decisions alone passes it.
 APPEND_ONLY_GUARD = "core.LoanDecision:loan_decisions_append_only"
@@ -147,9 +148,7 @@ def record(
         # Two statements in one query string run as one implicit transaction: SET LOCAL
         # applies to it alone.
         sql = read_sql("sql/queries/asynchronous_commit.sql") + sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        decision_id, decided_at = cursor.fetchone()
+    decision_id, decided_at = fetch_one(sql, params)
     metrics.record_decision(  # counted when the row commits
         METRIC_KINDS[kind],
         approved=decision.approved,
