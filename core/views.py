@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 from functools import wraps
-from io import BytesIO
 
-from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import serializers as s
-from core.exceptions import api_exception_handler
+from core.direct import direct_json_post
 from core.idempotency import idempotent
-from core.parsers import DecimalJSONParser
-from core.permissions import ApiKeyWhenRequired, MetricsScraper
+from core.permissions import MetricsScraper
 from core.renderers import SplicingJSONRenderer, plainly_accepted, representation
 from core.services import (
     customers,
@@ -32,7 +27,6 @@ from core.services import (
     monitoring,
     repayments,
 )
-from core.throttling import ClientRateThrottle
 
 _ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid or malformed input."),
@@ -73,66 +67,6 @@ class RegisterView(APIView):
         return Response(representation(s.RegisterResponseSerializer)(customer), status=201)
 
 
-def direct_post_allowed(request) -> bool:
-    """A POST of a bare application/json body (no charset or other parameter) that accepts
-    JSON, with API keys off and no throttle rate: a request DRF would parse with
-    DecimalJSONParser and answer with JSONRenderer, and that its key permission and throttle
-    would let through without looking further."""
-    return (
-        request.method == "POST"
-        and request.content_type == "application/json"
-        and not request.content_params
-        and plainly_accepted(request.META, "application/json")
-        and not settings.API_KEY_REQUIRED
-        and ClientRateThrottle().get_rate() is None
-    )
-
-
-def direct_json_post(view_class, read, answer):
-    """view_class.as_view(), except that a request of direct_post_allowed whose body `read`
-    accepts is answered with `answer(read(data), caller)` here, in the bytes and headers DRF
-    would send, without the REST framework's request and response machinery. Anything else,
-    and every body that is not JSON or that `read` refuses (nothing read or written yet), goes
-    through DRF. An exception of `answer` is answered by the API's exception handler, as DRF
-    would answer it."""
-    expected = {
-        "permission_classes": [ApiKeyWhenRequired],
-        "throttle_classes": [ClientRateThrottle],
-        "parser_classes": [DecimalJSONParser],
-        "renderer_classes": [JSONRenderer],
-    }
-    if any(getattr(view_class, name) != value for name, value in expected.items()):
-        raise TypeError(f"{view_class.__name__}: direct_json_post assumes the default policies")
-    drf_view = view_class.as_view()
-    renderer = JSONRenderer()
-    allow = ", ".join(m.upper() for m in view_class.http_method_names if hasattr(view_class, m))
-
-    def view(request, *args, **kwargs):
-        if not direct_post_allowed(request):
-            return drf_view(request, *args, **kwargs)
-        try:
-            parsed = read(DecimalJSONParser().parse(BytesIO(request.body)))
-        except (ParseError, ValidationError):
-            return drf_view(request, *args, **kwargs)
-        request.api_key_name = None  # what ApiKeyWhenRequired leaves with keys off
-        headers = {}
-        try:
-            body, status = answer(parsed, _caller(request)), 200
-        except Exception as exc:  # what DRF's handle_exception gives the exception handler
-            error = api_exception_handler(exc, {"view": None, "request": request})
-            body, status = error.data, error.status_code
-            headers = {k: v for k, v in error.items() if k != "Content-Type"}
-        response = HttpResponse(
-            renderer.render(body), status=status, content_type=renderer.media_type
-        )
-        response["Allow"] = allow
-        for name, value in headers.items():
-            response[name] = value
-        return response
-
-    return wraps(drf_view)(view)
-
-
 class CheckEligibilityView(APIView):
     @extend_schema(
         operation_id="check_eligibility",
@@ -150,7 +84,11 @@ class CheckEligibilityView(APIView):
 
     @classmethod
     def direct_view(cls):
-        return direct_json_post(cls, s.LoanRequestSerializer.to_loan_request, cls.answer)
+        return direct_json_post(
+            cls,
+            s.LoanRequestSerializer.to_loan_request,
+            lambda loan_request, request: cls.answer(loan_request, _caller(request)),
+        )
 
 
 class CreateLoanView(APIView):

@@ -314,6 +314,17 @@ def test_check_eligibility_answered_directly_is_what_drf_answers(api, pin_today,
 
 
 @pytest.mark.django_db
+def test_a_body_over_the_limit_answered_directly_is_413_as_through_drf(api, settings):
+    """A body the size check before the view lets through (sent chunked, without a length) but
+    Django refuses to read: 413, as DRF answers it, on both paths."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    body = {"customer_id": 1, "loan_amount": 1000, "interest_rate": 8, "tenure": 6}
+    direct, through_drf = _eligibility_answers(api, {**body, "note": "x" * 200})
+    _same_answer(direct, through_drf)
+    assert direct.status_code == 413 and direct.json()["code"] == "payload_too_large"
+
+
+@pytest.mark.django_db
 def test_only_a_plain_valid_json_post_skips_drf(api, settings, monkeypatch):
     customer, _ = customer_with_a_loan()
     body = {"customer_id": customer.pk, "loan_amount": 1000, "interest_rate": 14, "tenure": 12}
