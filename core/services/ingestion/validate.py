@@ -44,7 +44,8 @@ def cell_rule(c: Column) -> sql.Composable:
     return sql.SQL("{}({})").format(sql.Identifier(f"ingest_{c.kind}_problem"), args)
 
 
-def _cell_problems(cursor, file: InputFile) -> None:
+def check_cells(cursor, file: InputFile) -> None:
+    """The cell rules of one file, over its staged rows."""
     problems = [sql.Identifier(f"{c.name}_problem") for c in file.columns]
     cells = []
     for column, problem in zip(file.columns, problems, strict=True):
@@ -68,9 +69,7 @@ def _cell_problems(cursor, file: InputFile) -> None:
 
 
 def check_files(cursor) -> None:
-    """Cell rules and in-file rules, over the staged rows of both files."""
-    for file in FILES:
-        _cell_problems(cursor, file)
+    """Rules across the rows of the files, over the staged rows of both."""
     run_sql(cursor, "file_problems", {"max_tenure": LOANS.column("tenure").high})
 
 
