@@ -34,6 +34,7 @@ _POLICIES = {
     "parser_classes": [DecimalJSONParser],
     "renderer_classes": [JSONRenderer],
 }
+_PARSER = DecimalJSONParser()
 _RENDERER = JSONRenderer()
 
 
@@ -63,7 +64,7 @@ def direct_json_post(
     if any(getattr(view_class, name) != value for name, value in _POLICIES.items()):
         raise TypeError(f"{view_class.__name__}: direct_json_post assumes the default policies")
     drf_view = view_class.as_view()
-    allow = ", ".join(m.upper() for m in view_class.http_method_names if hasattr(view_class, m))
+    allow = ", ".join(view_class().allowed_methods)  # DRF's Allow header
 
     def rendered(body: Any, status: int, headers: dict[str, str]) -> HttpResponse:
         response = HttpResponse(
@@ -87,7 +88,7 @@ def direct_json_post(
         except RequestDataTooBig as exc:  # a chunked body over the limit
             return as_error(exc, request)
         try:
-            parsed = read(DecimalJSONParser().parse(BytesIO(raw)))
+            parsed = read(_PARSER.parse(BytesIO(raw)))
         except (ParseError, ValidationError):
             return drf_view(request, *args, **kwargs)
         request.api_key_name = None  # what ApiKeyWhenRequired leaves with keys off

@@ -75,20 +75,16 @@ class CheckEligibilityView(APIView):
     )
     def post(self, request: Request) -> Response:
         loan_request = s.LoanRequestSerializer.to_loan_request(request.data)
-        return Response(self.answer(loan_request, _caller(request)))
+        return Response(self.answer(loan_request, request))
 
     @staticmethod
-    def answer(loan_request, caller: dict) -> dict:
-        outcome = decisions.check_eligibility(loan_request, **caller)
+    def answer(loan_request, request) -> dict:
+        outcome = decisions.check_eligibility(loan_request, **_caller(request))
         return representation(s.EligibilityResponseSerializer)(outcome)
 
     @classmethod
     def direct_view(cls):
-        return direct_json_post(
-            cls,
-            s.LoanRequestSerializer.to_loan_request,
-            lambda loan_request, request: cls.answer(loan_request, _caller(request)),
-        )
+        return direct_json_post(cls, s.LoanRequestSerializer.to_loan_request, cls.answer)
 
 
 class CreateLoanView(APIView):
