@@ -95,12 +95,12 @@ def phase_bulk(data: Path, db: str) -> dict:
     started = time.perf_counter()
     with transaction.atomic():
         for (path, file), model in zip(_files(data), (Customer, Loan), strict=True):
-            kinds = [(c.name, c.kind, c.decimals) for c in file.columns]
-            width = len(kinds)  # the text columns after them are all \N here
+            kinds = [(c.name, c.kind, c.decimals) for c in file.staged]
+            width = len(kinds) + 1  # the row number, then the fields; the text fields are \N
             batch = []
             with open_sheet(path, file) as sheet:
-                for _, text in sheet.copy_rows():
-                    cells = text.split("\t")[:width]
+                for line in sheet.copy_lines():
+                    cells = line.split("\t")[1:width]
                     values = {
                         fields.get(name, name): cell if kind == TEXT else
                         dt.date.fromisoformat(cell) if kind == DATE else

@@ -19,7 +19,7 @@ from core.sqlfiles import read_sql
 
 PHONE_PATTERN = r"^[1-9][0-9]{9,14}$"
 # The bounds of the data, each stated once: the models' columns and CHECK constraints, the
-# API's serializers and the ingestion's cell rules (ingestion/validate.py) all read these.
+# API's serializers and the ingestion's cell rules (ingestion/columns.py) all read these.
 MONEY = {"max_digits": 14, "decimal_places": 2}
 MAX_MONEY = Decimal("999999999999.99")  # the largest value numeric(14,2) holds
 RATE = {"max_digits": 5, "decimal_places": 2}

@@ -1,4 +1,4 @@
-"""Hostile or broken files and lost services: bounded sizes before parsing, linear staging,
+"""Hostile or broken files and lost services: bounded sizes before parsing, staging in blocks,
 bounded reports, implausible dates, best-effort progress, bounded redelivery and abandoned runs
 (README, "Ingestion": "Limits on files", "When the worker or Redis fails")."""
 
@@ -18,7 +18,6 @@ from core.services.ingestion import dispatch, read, runs
 from core.services.ingestion.columns import CUSTOMERS, LOANS
 from core.services.ingestion.errors import MAX_REPORTED_VALUE_CHARS, IngestionFailed
 from core.services.ingestion.pipeline import run_ingestion
-from core.services.ingestion.stage import TextStream
 from tests.conftest import connect_separately
 from tests.ingestion_support import (
     REAL_CUSTOMERS,
@@ -33,42 +32,29 @@ from tests.ingestion_support import (
 in_database = pytest.mark.django_db(transaction=True)
 
 
-# --- staging is linear in a cell's length --------------------------------------------------------
+# --- staging hands COPY whole blocks of rows -----------------------------------------------------
 
 
-class CountingText(str):
-    """A str that counts the characters sliced out of it."""
-
-    sliced = 0
-
-    def __getitem__(self, key):
-        part = str.__getitem__(self, key)
-        CountingText.sliced += len(part)
-        return part
-
-
-@pytest.mark.parametrize("size", [1, 7, 65536, -1])
-def test_text_stream_gives_the_pieces_exactly_in_blocks_of_the_size_asked(size):
-    pieces = ["a\tb\n", "", "x" * 100_000, "c\n", "y" * 3]
-    stream = TextStream(pieces)
+def test_copy_source_hands_out_every_line_in_blocks_of_rows_whatever_size_is_asked():
+    lines = [f"{n}\tx\n" for n in range(2500)] + ["2500\t" + "z" * 1_000_000 + "\n"]
+    seen: list[int] = []
+    source = read.CopySource(iter(lines), seen.append)
     blocks = []
-    while block := stream.read(size):
-        assert size < 0 or len(block) <= size
+    while block := source.read(7):
         blocks.append(block)
-    assert "".join(blocks) == "".join(pieces)
+    assert "".join(blocks) == "".join(lines)
+    assert len(blocks) == 3 and seen == [1000, 2000, 2501] and source.rows == 2501
 
 
-def test_text_stream_slices_each_character_of_a_huge_piece_once():
-    """A piece far longer than the block size is handed out from an offset: every character
-    is copied out of it once, not once per block (which made a 400 MB cell take hours)."""
-    huge = CountingText("z" * 1_000_000)
-    CountingText.sliced = 0
-    stream = TextStream(["head\n", huge, "tail\n"])
-    out = []
-    while block := stream.read(65536):
-        out.append(block)
-    assert "".join(out) == "head\n" + "z" * 1_000_000 + "tail\n"
-    assert CountingText.sliced == 1_000_000
+def test_copy_source_keeps_the_readers_own_error():
+    def lines():
+        yield "2\tx\n"
+        raise IngestionFailed("the reader's own failure")
+
+    source = read.CopySource(lines(), lambda rows: None)
+    with pytest.raises(IngestionFailed):
+        source.read(65536)
+    assert str(source.error) == "the reader's own failure"
 
 
 # --- size bounds, checked before calamine parses anything ---------------------------------------

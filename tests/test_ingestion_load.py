@@ -386,11 +386,13 @@ def test_a_load_that_updates_and_doubles_loans_keeps_ids_keys_and_debts(tmp_path
 # --- the foreign key of loans, checked for the whole set ---------------------------------------
 
 ORPHAN_LOAN = """
-CREATE TEMP TABLE ingest_loan_ids ON COMMIT DROP AS
-SELECT 1::bigint AS loan_id, 424242::bigint AS customer_id, 1::bigint AS source_loan_id,
-       1000::numeric AS loan_amount, 10::numeric AS interest_rate, 12 AS tenure,
-       100::numeric AS monthly_payment, 0 AS emis_paid_on_time, date '2024-01-15' AS start_date,
-       loan_end_date(date '2024-01-15', 12) AS end_date, true AS is_new
+CREATE TEMP TABLE ingest_loans ON COMMIT DROP AS
+SELECT 2 AS row_no, 424242::bigint AS customer_id, 1::bigint AS source_loan_id,
+       1000::numeric AS loan_amount, 10::numeric AS interest_rate, 12::bigint AS tenure,
+       100::numeric AS monthly_payment, 0::bigint AS emis_paid_on_time,
+       date '2024-01-15' AS start_date, loan_end_date(date '2024-01-15', 12) AS end_date;
+CREATE TEMP TABLE ingest_loan_ids (row_no integer, loan_id bigint, is_new boolean)
+    ON COMMIT DROP;
 """
 
 
@@ -399,7 +401,7 @@ def insert_orphan_loan() -> None:
     file before the load: this is the database's own check)."""
     from django.db import transaction
 
-    from core.services.ingestion.queries import run_sql
+    from core.services.ingestion.steps import run_sql
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(ORPHAN_LOAN)

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from core.models import Loan, LoanDecision
-from core.services.ingestion import load
+from core.services.ingestion import steps
 from tests.conftest import connect_separately
 from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, ingest, needs_real_files, variant
 
@@ -33,7 +33,7 @@ def paused_load(monkeypatch, tmp_path):
     changed = variant(REAL_LOANS, tmp_path / "l.xlsx", lambda s: s.__setitem__("C2", 950000))
     loaded, go = threading.Event(), threading.Event()
     outcome: list = []
-    real_load = load.load
+    real_load = steps.load
 
     def load_then_wait(cursor):
         counts = real_load(cursor)
@@ -41,7 +41,7 @@ def paused_load(monkeypatch, tmp_path):
         assert go.wait(timeout=60)
         return counts
 
-    monkeypatch.setattr(load, "load", load_then_wait)
+    monkeypatch.setattr(steps, "load", load_then_wait)
 
     def run() -> None:
         try:

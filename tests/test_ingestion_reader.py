@@ -7,15 +7,16 @@ import datetime as dt
 
 import pytest
 
-from core.services.ingestion import copytext
 from core.services.ingestion.columns import CUSTOMERS, LOANS, match_headers
 from core.services.ingestion.errors import IngestionFailed
 from core.services.ingestion.read import (
-    FIELDS,
     SheetRows,
     cell_text,
+    copy_fields,
     date_field,
+    field_of,
     number_field,
+    whole_field,
 )
 
 
@@ -67,6 +68,31 @@ def test_number_cells_go_to_the_number_field_or_the_text_field(cell, field):
 @pytest.mark.parametrize(
     ("cell", "field"),
     [
+        (14.0, ("14", None)),
+        (-0.0, ("0", None)),
+        (12, ("12", None)),
+        (1e16, ("10000000000000000", None)),  # whole, within bigint: the rules bound it
+        (12.5, (None, "12.5")),  # to the text column: "not a whole number"
+        (1e20, (None, "100000000000000000000")),  # past bigint: its digits, "must be at most"
+        (2**63, (None, str(2**63))),
+        (float("nan"), (None, "NaN")),
+        (float("inf"), (None, "Infinity")),
+        (" 12 ", ("12", None)),
+        (" 12.0 ", ("12", None)),  # text in plain decimal notation of a whole number
+        ("12.5", (None, "12.5")),
+        ("abc", (None, "abc")),
+        (True, (None, "TRUE")),
+        (dt.date(2020, 1, 1), (None, "2020-01-01")),
+        (None, (None, None)),
+    ],
+)
+def test_whole_number_cells_go_to_the_number_field_or_the_text_field(cell, field):
+    assert whole_field(cell) == field
+
+
+@pytest.mark.parametrize(
+    ("cell", "field"),
+    [
         (dt.date(2017, 3, 9), ("2017-03-09", None)),
         (dt.datetime(2017, 3, 9, 14, 30), ("2017-03-09", None)),
         (42803.0, ("2017-03-09", None)),  # an Excel serial date
@@ -93,12 +119,14 @@ def sheet(file, rows: list[tuple]) -> SheetRows:
     return SheetRows("f.xlsx", 1, len(rows), header, file, lambda: iter(cells))
 
 
-def cell_by_cell(file, values) -> str:
-    """A row's COPY text, each cell rendered by its column's field function."""
-    fields = [FIELDS[c.kind](v) for c, v in zip(file.columns, values, strict=True)]
-    pairs = zip(file.columns, fields, strict=True)
+def cell_by_cell(file, row_number: int, values) -> str:
+    """A row's COPY line, each cell rendered by its column's field function (staged order)."""
+    by_column = dict(zip(file.columns, values, strict=True))
+    staged = file.staged
+    fields = [field_of(c)(by_column[c]) for c in staged]
+    pairs = zip(staged, fields, strict=True)
     texts = [f for f, _ in fields] + [t for c, (_, t) in pairs if c.text_column]
-    return copytext.fields(texts)
+    return f"{row_number}\t{copy_fields(texts)}\n"
 
 
 def test_whole_row_rendering_is_cell_by_cell_rendering():
@@ -108,28 +136,32 @@ def test_whole_row_rendering_is_cell_by_cell_rendering():
         (1.0, 5.0, 600000.0, 129.0, 8.11, 10144.0, 77.0, day, later),
         (0.0, 10.5, 0.01, 1.0, 8.199999999999999, 1000.555, -0.0, day, day),
         (12345678901234.0, 2.0**52, 1e16, 600.0, 100.0, 99.99, 600.0, later, later),
+        (-3.0, 1e15, 0.5, float("nan"), float("inf"), 1e-7, 2.0, day, later),
         ("", "", "", "", "", "", "", "", ""),  # calamine's padding: an empty row, skipped
         (3.0, "4", 5.0, 6.0, 7.0, 8.0, 9.0, dt.datetime(2020, 1, 2, 3, 4), "x"),  # cell by cell
     ]
-    rendered = list(sheet(LOANS, rows).copy_rows())
-    assert rendered == [(n + 2, cell_by_cell(LOANS, row)) for n, row in enumerate(rows) if n != 3]
+    rendered = list(sheet(LOANS, rows).copy_lines())
+    expected = [cell_by_cell(LOANS, n + 2, row) for n, row in enumerate(rows) if n != 4]
+    assert rendered == expected
     no_texts = "\t\\N" * 9
-    assert rendered[0] == (
-        2,
-        "1\t5\t600000\t129\t8.11\t10144\t77\t2013-08-14\t2024-05-14" + no_texts,
+    # whole numbers first (customer, loan id, tenure, EMIs paid), then amount, rate, payment
+    assert (
+        rendered[0]
+        == "2\t1\t5\t129\t77\t600000\t8.11\t10144\t2013-08-14\t2024-05-14" + no_texts + "\n"
     )
-    assert rendered[-1][1].endswith("\t2020-01-02\t\\N" + "\t\\N" * 8 + "\tx")
+    assert rendered[-1].endswith("\t2020-01-02\t\\N" + "\t\\N" * 8 + "\tx\n")
 
 
 def test_text_columns_and_escapes():
     rows = [(1.0, "Tab\there", "Back\\slash", 30.0, 9876543210.0, 50000.0, 0.0)]
-    [(row_no, line)] = sheet(CUSTOMERS, rows).copy_rows()
-    assert row_no == 2
-    assert line.split("\t")[:7] == [
+    [line] = sheet(CUSTOMERS, rows).copy_lines()
+    # row number, the whole numbers (Customer ID, Age), then the others in file order
+    assert line.split("\t")[:8] == [
+        "2",
         "1",
+        "30",
         "Tab\\there",
         "Back\\\\slash",
-        "30",
         "9876543210",
         "50000",
         "0",

@@ -1,6 +1,6 @@
 """The two input files, each defined once: its columns with their header and aliases, kind,
-bounds and staging column, from which the reader (read.py), staging (stage.py) and the cell
-rules (validate.py) derive; and header matching. Headers match case- and punctuation-
+bounds and staging column, from which the reader (read.py), the staging tables, their COPY and
+the cell rules (steps.py) derive; and header matching. Headers match case- and punctuation-
 insensitively ("Customer ID", "customer_id" and "CustomerId" are one); a column may also be
 found under one of its aliases; columns not listed here are ignored.
 """
@@ -26,9 +26,9 @@ from core.models import (
 )
 from core.services.ingestion.errors import FailureReport, IngestionFailed, Problem
 
-# What a column holds. Numbers in a date column are Excel serial dates.
+# What a column holds. A number without decimals is a whole number, staged as bigint; other
+# numbers are staged as numeric, exactly. Numbers in a date column are Excel serial dates.
 NUMBER, DATE, TEXT = "number", "date", "text"
-SQL_TYPES = {NUMBER: "numeric", DATE: "date", TEXT: "text"}
 # Dates a loan may carry: anything outside is a typo or a placeholder (9999-12-31 would load as
 # a loan active for ever).
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -50,6 +50,17 @@ class Column:
     max_length: int | None = None  # TEXT: the most characters
     pattern: str | None = None  # TEXT: a regular expression the cell must match ...
     pattern_reason: str | None = None  # ... or be refused with this reason
+
+    @property
+    def whole(self) -> bool:
+        return self.kind == NUMBER and self.decimals == 0
+
+    @property
+    def sql_type(self) -> str:
+        """The staging column's type."""
+        if self.kind == NUMBER:
+            return "bigint" if self.whole else "numeric"
+        return self.kind  # "date" or "text"
 
     @property
     def text_column(self) -> str | None:
@@ -80,11 +91,18 @@ class InputFile:
         return next(column for column in self.columns if column.name == name)
 
     @property
+    def staged(self) -> tuple[Column, ...]:
+        """The columns in the order of a staging row's fields: the whole numbers first (the
+        reader formats them together), then the others in file order."""
+        return tuple(sorted(self.columns, key=lambda column: not column.whole))
+
+    @property
     def staging_columns(self) -> list[tuple[str, str]]:
         """(name, SQL type) of the staging table's columns after row_no, in the order of the
-        reader's COPY fields: the columns, then their text columns."""
-        texts = [(c.text_column, "text") for c in self.columns if c.text_column]
-        return [(c.name, SQL_TYPES[c.kind]) for c in self.columns] + texts
+        reader's COPY fields: the staged columns, then their text columns. (Every NUMBER and
+        DATE column has a text column.)"""
+        texts = [(c.text_column, "text") for c in self.staged if c.text_column]
+        return [(c.name, c.sql_type) for c in self.staged] + texts
 
 
 def _file_id(name: str, header: str, *aliases: str) -> Column:

@@ -18,13 +18,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
-from core.services.ingestion import load, runs, stage, validate
+from core.services.ingestion import runs, steps
 from core.services.ingestion.columns import CUSTOMERS, LOANS, InputFile
 from core.services.ingestion.errors import FailureReport, IngestionFailed
 from core.services.ingestion.progress import Meta, ProgressTracker
-from core.services.ingestion.queries import run_sql
 from core.services.ingestion.read import SheetRows, open_sheet
-from core.services.ingestion.validate import FileLabels
+from core.services.ingestion.steps import FileLabels, run_sql
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ def run_ingestion(
     return result
 
 
-def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) -> load.LoadCounts:
+def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) -> steps.LoadCounts:
     tracker.set_stage("opening the workbooks")
     with (
         _opened_in_background(
@@ -99,27 +98,27 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
             tracker.set_stage("waiting for any other run to finish")
             run_sql(cursor, "advisory_lock")
             run_sql(cursor, "run_settings", {"work_mem": settings.INGEST_WORK_MEM})
-            stage.create_staging(cursor)
-            stage.copy_rows(cursor, customers, tracker)
+            steps.create_staging(cursor)
+            steps.copy_rows(cursor, customers, tracker)
             # (while the loan workbook is still being parsed, PostgreSQL otherwise idle)
-            validate.check_cells(cursor, CUSTOMERS)
+            steps.check_cells(cursor, CUSTOMERS)
             tracker.set_stage("opening the loan workbook")
             loans = loans_opened()
-            stage.copy_rows(cursor, loans, tracker)
+            steps.copy_rows(cursor, loans, tracker)
             tracker.set_stage("validating")
-            validate.check_cells(cursor, LOANS)
-            validate.check_files(cursor)
+            steps.check_cells(cursor, LOANS)
+            steps.check_files(cursor)
             run_sql(cursor, "lock_tables")
-            validate.check_against_database(cursor)
+            steps.check_against_database(cursor)
             labels = {
                 "customers": FileLabels(customers.file_label, customers.header.labels),
                 "loans": FileLabels(loans.file_label, loans.header.labels),
             }
-            report = validate.problem_report(cursor, labels)
+            report = steps.problem_report(cursor, labels)
             if report is not None:
                 raise IngestionFailed.from_report(report)
             tracker.set_stage("loading")
-            return load.load(cursor)
+            return steps.load(cursor)
 
 
 @contextmanager

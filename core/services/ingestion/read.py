@@ -1,9 +1,11 @@
-"""Streaming rows out of a workbook (python-calamine: bench/RESULTS.md has why), each row
-rendered once, as the COPY text of its staging row (stage.py).
+"""Reading a workbook (python-calamine: bench/RESULTS.md has why) into the COPY text of its
+staging rows (steps.py), each row rendered once.
 
 Each cell goes to its column's field as PostgreSQL will read it or, when it is not of the
 column's kind, as text to the column's text field (columns.Column.text_column), where the cell
-rules (validate.py) find it and say "not a number" or "not a date":
+rules find it and say "not a whole number", "not a number" or "not a date":
+  * whole number: a float or int without a fraction, within bigint; text of one in plain
+    decimal notation (" 12 ", "12.0");
   * number: a float as the shortest text that reads back as the same double ("8.2", "1e+16"),
     which numeric reads exactly, so the rules can count its decimals; text of plain decimal
     notation (" 12.50 ") as that text;
@@ -18,22 +20,20 @@ import datetime as dt
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from core.services.ingestion import copytext
 from core.services.ingestion.columns import (
     DATE,
-    NUMBER,
     TEXT,
+    Column,
     HeaderMatch,
     InputFile,
     match_headers,
@@ -44,6 +44,7 @@ from core.services.ingestion.errors import IngestionFailed
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Serial of 9999-12-31, the last date Excel knows.
 EXCEL_LAST_SERIAL = 2958465
+BIGINT = 2**63  # whole numbers staged lie in [-BIGINT, BIGINT)
 
 # Bounds checked before a workbook is parsed (open_sheet), so a hostile file is refused at once
 # instead of holding the run (and its lock) while calamine inflates it. The 1M-loan sample
@@ -56,6 +57,8 @@ SHARED_STRINGS = "xl/sharedStrings.xml"
 # refuse it as too long or not a number, and the report shows its start): no column holds more
 # than 100 characters, and staging never carries a huge cell.
 MAX_CELL_CHARS = 1000
+# Rows per block handed to COPY (CopySource.read).
+BLOCK_ROWS = 1000
 
 # Text cells read as numbers and dates: plain decimal notation, up to 30 digits each side of
 # the point; an ISO date, optionally with a time of day.
@@ -63,6 +66,10 @@ NUMBER_TEXT = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})")
 DATE_TEXT = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
 )
+# PostgreSQL's COPY text format: tab-separated fields, NULL as \N, these characters escaped.
+NULL = "\\N"
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\n\r]")  # (a tab shows in the count of tabs)
 
 Text = str | None
 Field = tuple[Text, Text]  # (the column's field, its text field)
@@ -82,6 +89,20 @@ def cell_text(value: object) -> Text:
     if isinstance(value, dt.date):  # a date-time too
         return value.isoformat()[:10]
     return None if value is None else str(value)[: MAX_CELL_CHARS + 1]  # ints, times: as text
+
+
+def whole_field(value: object) -> Field:
+    kind = type(value)
+    if kind is float and value.is_integer() and -BIGINT <= value < BIGINT:  # type: ignore[union-attr,operator]
+        return str(int(value)), None  # type: ignore[call-overload]
+    if kind is int and -BIGINT <= value < BIGINT:  # type: ignore[operator]
+        return str(value), None
+    text = cell_text(value)
+    if kind is str and text is not None and NUMBER_TEXT.fullmatch(text):
+        number = Decimal(text)
+        if number == number.to_integral_value() and -BIGINT <= number < BIGINT:
+            return str(int(number)), None
+    return None, text
 
 
 def number_field(value: object) -> Field:
@@ -120,11 +141,23 @@ def text_field(value: object) -> Field:
     return cell_text(value), None
 
 
-FIELDS: dict[str, Callable[[object], Field]] = {
-    NUMBER: number_field,
-    DATE: date_field,
-    TEXT: text_field,
-}
+def field_of(column: Column) -> Callable[[object], Field]:
+    """How a cell of the column is rendered."""
+    if column.kind == TEXT:
+        return text_field
+    if column.kind == DATE:
+        return date_field
+    return whole_field if column.whole else number_field
+
+
+def copy_fields(texts: Sequence[Text]) -> str:
+    """The COPY text of one row's fields (None is NULL), escaped where a field needs it."""
+    line = "\t".join([text or "" for text in texts])
+    if line.count("\t") != len(texts) - 1 or _NEEDS_ESCAPE.search(line):  # rare
+        return "\t".join([NULL if text is None else text.translate(ESCAPES) for text in texts])
+    if None in texts:
+        return "\t".join([NULL if text is None else text for text in texts])
+    return line
 
 
 @dataclass
@@ -138,37 +171,39 @@ class SheetRows:
     file: InputFile
     _rows: Callable[[], Iterator[list[object]]]  # a new iterator over the sheet's rows
 
-    def copy_rows(self) -> Iterator[tuple[int, str]]:
-        """(row number as Excel shows it, the row's COPY text fields in the order of
-        InputFile.staging_columns) for every non-empty row."""
-        columns = self.file.columns
-        render = [FIELDS[c.kind] for c in columns]
-        with_text = [i for i, c in enumerate(columns) if c.text_column]
-        no_texts = "\t\\N" * len(with_text)
-        # A row of exactly floats then dates where the columns expect them (every row of the
-        # real loan file) is rendered whole: "%r" of a float is number_field's text once a
-        # trailing ".0" is cut, a date its ISO text from a cache. Other
-        # rows, and files with text columns, go cell by cell to the same fields.
-        kinds = [c.kind for c in columns]
-        numbers = kinds.index(DATE) if DATE in kinds else len(kinds)
-        whole_rows = TEXT not in kinds and all(kind == DATE for kind in kinds[numbers:])
-        expected = (float,) * numbers + (dt.date,) * (len(kinds) - numbers)
-        number_fields = "%r\t" * numbers
-        iso = lru_cache(maxsize=None)(dt.date.isoformat)  # files repeat dates
+    def copy_lines(self) -> Iterator[str]:
+        """The COPY text line of every non-empty row: the row number as Excel shows it, then
+        the fields in the order of InputFile.staging_columns."""
+        staged = self.file.staged
+        render = [field_of(c) for c in staged]
+        with_text = [i for i, c in enumerate(staged) if c.text_column]
+        # A row of floats and dates where the columns expect them (every row of the real loan
+        # file) is formatted whole, in two steps: the row number and the whole numbers, where
+        # "%.15g" prints a whole float below 1e15 as its digits and anything else with a ".",
+        # an "e" or an "n" (that row goes cell by cell); then the other numbers (repr, a
+        # trailing ".0" cut, as number_field) and the dates (str: ISO). Files with text
+        # columns go cell by cell.
+        whole = sum(c.whole for c in staged)
+        expected = tuple(dt.date if c.kind == DATE else float for c in staged)
+        fast = len(with_text) == len(staged)  # (a file without text columns)
+        head = "%d\t" + "%.15g\t" * whole
+        tail = "".join("%s\t" if c.kind == DATE else "%r\t" for c in staged[whole:])
+        no_texts = "\t".join([NULL] * len(with_text)) + "\n"
         for row_number, values in self._values():
-            if whole_rows and tuple(map(type, values)) == expected:
-                line = (number_fields % values[:numbers]).replace(".0\t", "\t")
-                dates = "\t".join(map(iso, values[numbers:]))
-                yield row_number, (line + dates if dates else line[:-1]) + no_texts
-                continue
+            if fast and tuple(map(type, values)) == expected:
+                line = head % (row_number, *values[:whole])
+                if "." not in line and "e" not in line and "n" not in line:
+                    yield line + (tail % values[whole:]).replace(".0\t", "\t") + no_texts
+                    continue
             fields = [f(value) for f, value in zip(render, values, strict=True)]
             texts = [field for field, _ in fields] + [fields[i][1] for i in with_text]
             if texts.count(None) < len(texts):  # not an empty row
-                yield row_number, copytext.fields(texts)
+                yield f"{row_number}\t{copy_fields(texts)}\n"
 
-    def _values(self) -> Iterator[tuple[int, tuple[object, ...] | list[object]]]:
-        """(row number, the cells in column order) for every row below the header."""
-        positions = self.header.positions
+    def _values(self) -> Iterator[tuple[int, Sequence[object]]]:
+        """(row number, the cells in staged order) for every row below the header."""
+        where = dict(zip(self.file.columns, self.header.positions, strict=True))
+        positions = [where[c] for c in self.file.staged]
         pick, needed = itemgetter(*positions), max(positions) + 1
         for row_number, cells in enumerate(islice(self._rows(), self.header_row, None)):
             if len(cells) >= needed:
@@ -176,6 +211,29 @@ class SheetRows:
             else:
                 padded = [cells[p] if p < len(cells) else None for p in positions]
                 yield self.header_row + 1 + row_number, padded
+
+
+class CopySource:
+    """What psycopg2's copy_expert reads: each read() returns the next block of COPY lines
+    (BLOCK_ROWS rows, whatever size it asks for: psycopg2 sends what it gets), "" at the end,
+    and reports the rows read so far to on_rows. An error of the lines' reader is kept in
+    `error`, since psycopg2 answers it with an error of its own."""
+
+    def __init__(self, lines: Iterator[str], on_rows: Callable[[int], None]) -> None:
+        self._lines, self._on_rows = lines, on_rows
+        self.rows = 0
+        self.error: BaseException | None = None
+
+    def read(self, size: int = -1) -> str:
+        try:
+            block = list(islice(self._lines, BLOCK_ROWS))
+        except BaseException as exc:
+            self.error = exc
+            raise
+        if block:
+            self.rows += len(block)
+            self._on_rows(self.rows)
+        return "".join(block)
 
 
 @contextmanager

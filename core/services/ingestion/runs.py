@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.models import IngestionRun, IngestionStatus
 from core.services.ingestion.errors import FailureReport, IngestionFailed
-from core.services.ingestion.queries import run_sql
+from core.services.ingestion.steps import run_sql
 
 logger = logging.getLogger(__name__)
 

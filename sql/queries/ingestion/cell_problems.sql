@@ -1,8 +1,8 @@
 -- The cell rules of one file: a row in ingest_problems per refused cell. A template
--- (validate.py), composed from the file's column definitions (columns.py): {table} is the
+-- (steps.py), composed from the file's column definitions (columns.py): {table} is the
 -- file's staging table, {rules} one "<rule> AS <column>_problem" per column, {cells} one
 -- (column name, value as the file has it, problem) per column, {problems} the problem columns.
--- Each rule is a function of sql/ingestion_cells_v2.sql called with the column's bounds.
+-- Each rule is a function of sql/ingestion_cells_v3.sql called with the column's bounds.
 -- OFFSET 0 judges each cell once; a cell's value is rendered only on a row with a problem.
 ANALYZE {table};
 

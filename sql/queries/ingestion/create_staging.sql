@@ -1,7 +1,7 @@
 -- Staging for one ingestion run, temporary, dropped when the run's transaction ends. A
--- template (stage.py): {customers} and {loans} are each file's columns, composed from its
+-- template (steps.py): {customers} and {loans} are each file's columns, composed from its
 -- definition (core/services/ingestion/columns.py): row_no, the row as Excel numbers it; one
--- column per file column (numeric, date or text); for each number or date column,
+-- column per file column (bigint, numeric, date or text); for each number or date column,
 -- <column>_text, the cell's text when it is not a number or date (the reader's rendering,
 -- read.py), so the rules tell a missing cell from an unreadable one and quote it.
 -- ingest_problems: every refused cell or row, keyed by the staging column's name.

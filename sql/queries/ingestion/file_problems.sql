@@ -46,7 +46,7 @@ SELECT 2, l.row_no, 'end_date', l.end_date::text,
        'not Date of Approval + Tenure months (' || l.start_date || ' + ' || l.tenure
            || ' months = ' || loan_end_date(l.start_date, l.tenure::integer) || ')'
   FROM ingest_loans AS l
- WHERE CASE WHEN l.tenure BETWEEN 1 AND %(max_tenure)s AND l.tenure = trunc(l.tenure)
+ WHERE CASE WHEN l.tenure BETWEEN 1 AND %(max_tenure)s
             THEN l.end_date <> loan_end_date(l.start_date, l.tenure::integer)
             ELSE false  -- (guards the cast and the date arithmetic)
        END;

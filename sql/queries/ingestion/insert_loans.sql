@@ -1,8 +1,9 @@
--- Loans of the file not loaded before (ingest_loan_ids.is_new), with the ids chosen by
--- assign_loan_ids.sql (ingest_loan_ids carries the values). monthly_installment is the file's
--- "Monthly payment" as given; is_active = loan_is_active(end_date). The loans INSERT trigger
--- adds each customer's delta to current_debt. Rows go in customer order, which keeps the
--- index work local; the ids do not depend on it.
+-- Loans of the file not loaded before: the staged rows without a row in ingest_loan_ids
+-- (they keep their file Loan ID) and those it gives a fresh id (is_new), see
+-- assign_loan_ids.sql. monthly_installment is the file's "Monthly payment" as given;
+-- is_active = loan_is_active(end_date). The loans INSERT trigger adds each customer's delta to
+-- current_debt. Rows go in customer order, which keeps the index work local; the ids do not
+-- depend on it.
 --
 -- The foreign key to customers is checked once for the whole set instead of row by row (the
 -- row checks cost about half as much again as the rest of this insert: bench/RESULTS.md). The
@@ -33,10 +34,11 @@ BEGIN
     END IF;
     -- (an aggregate, not EXISTS: planned for the whole set, a hash anti-join, where EXISTS
     -- would probe the customers index once per loan)
-    SELECT count(*), min(i.customer_id) INTO missing, first_missing
-      FROM ingest_loan_ids AS i
-     WHERE i.is_new
-       AND NOT EXISTS (SELECT 1 FROM customers AS c WHERE c.customer_id = i.customer_id);
+    SELECT count(*), min(t.customer_id) INTO missing, first_missing
+      FROM ingest_loans AS t
+      LEFT JOIN ingest_loan_ids AS i ON i.row_no = t.row_no
+     WHERE i.is_new IS NOT FALSE
+       AND NOT EXISTS (SELECT 1 FROM customers AS c WHERE c.customer_id = t.customer_id);
     IF missing > 0 THEN
         RAISE foreign_key_violation USING
             MESSAGE = 'insert or update on table "loans" violates foreign key constraint '
@@ -49,12 +51,13 @@ $$;
 
 INSERT INTO loans (loan_id, customer_id, source_loan_id, loan_amount, interest_rate, tenure,
                    monthly_installment, emis_paid_on_time, start_date, end_date, is_active)
-SELECT i.loan_id, i.customer_id, i.source_loan_id, i.loan_amount, i.interest_rate, i.tenure,
-       i.monthly_payment, i.emis_paid_on_time, i.start_date, i.end_date,
-       loan_is_active(i.end_date)
-  FROM ingest_loan_ids AS i
- WHERE i.is_new
- ORDER BY i.customer_id, i.source_loan_id;
+SELECT coalesce(i.loan_id, t.source_loan_id), t.customer_id, t.source_loan_id, t.loan_amount,
+       t.interest_rate, t.tenure, t.monthly_payment, t.emis_paid_on_time, t.start_date,
+       t.end_date, loan_is_active(t.end_date)
+  FROM ingest_loans AS t
+  LEFT JOIN ingest_loan_ids AS i ON i.row_no = t.row_no
+ WHERE i.is_new IS NOT FALSE
+ ORDER BY t.customer_id, t.source_loan_id;
 
 SELECT set_config('session_replication_role', 'origin', true)
  WHERE current_setting('session_replication_role') = 'replica';
