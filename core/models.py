@@ -499,6 +499,14 @@ class IngestionRun(models.Model):
         db_comment="Times a worker started this run: more than 1 when its task was delivered "
         "again after a worker died running it; the run gives up past a bound (runs.py).",
     )
+    result = models.JSONField(
+        null=True,
+        blank=True,
+        db_comment="What a succeeded run did (its task's result, as ingest_data --wait reports "
+        "it): run_id, rows_read, customer_rows and loan_rows (data rows of each file), "
+        "customers_ and loans_inserted and _updated, rows_inserted, rows_updated, ids_remapped; "
+        "null unless succeeded.",
+    )
 
     class Meta:
         db_table = "ingestion_runs"
@@ -510,6 +518,10 @@ class IngestionRun(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=IngestionStatus.values),
                 name="ingestion_runs_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=IngestionStatus.SUCCEEDED) | Q(result__isnull=False),
+                name="ingestion_runs_succeeded_has_result",
             ),
         ]
 

@@ -48,7 +48,7 @@ def ingest_data(self, customers_file: str, loans_file: str) -> dict[str, int]:
         # acknowledgement reached it): the run's row is the record of its outcome, so the run
         # is not repeated (which would record nothing inserted) and the row's figures stand.
         logger.warning("ingestion %s: delivered again after its run succeeded", task_id)
-        return runs.recorded_result(recorded)
+        return recorded.result
 
     def publish(meta: dict) -> None:
         # Progress is best-effort: a result backend (Redis) lost mid-run must not fail a load

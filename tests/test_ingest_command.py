@@ -22,7 +22,7 @@ from django.db import connection
 
 from core.models import IngestionRun
 from core.services import sample_data as generate
-from core.services.ingestion import dispatch
+from core.services.ingestion import dispatch, runs
 from core.services.ingestion.pipeline import run_ingestion
 from tests.test_ingestion_worker import celery_worker, service_env  # noqa: F401 (fixture)
 
@@ -153,14 +153,13 @@ def test_wait_on_small_files_shows_the_rows_done(celery_worker):  # noqa: F811
     assert f"{FULL_BARS}  succeeded" in result.stderr
 
 
-def test_a_run_that_ends_between_two_polls_still_shows_its_rows(monkeypatch):
-    class Finished:
-        state = "SUCCESS"
-        info = result = {"customer_rows": 300, "loan_rows": 800, "run_id": 1}
-
-    monkeypatch.setattr(dispatch.current_app, "AsyncResult", lambda task_id: Finished())
+def test_a_run_that_ends_between_two_polls_still_shows_its_rows(tmp_path):
+    files = generate.generate_sample_files(tmp_path, customers=300, loans=800, seed=3)
+    task_id = str(uuid.uuid4())
+    runs.record_queued(task_id, files.customers, files.loans)
+    run_ingestion(files.customers, files.loans, task_id=task_id)  # (no broker: no state)
     seen: list[dict] = []
-    outcome = dispatch.wait_for_ingestion("no-such-run", seen.append)
+    outcome = dispatch.wait_for_ingestion(task_id, seen.append)
     assert outcome.succeeded
     assert seen == [
         {

@@ -5,19 +5,18 @@ bounded reports, implausible dates, best-effort progress, bounded redelivery and
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 import uuid
 
 import pytest
 import redis
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion import dispatch, read, runs
 from core.services.ingestion.columns import CUSTOMERS, LOANS
 from core.services.ingestion.errors import MAX_REPORTED_VALUE_CHARS, IngestionFailed
-from core.services.ingestion.pipeline import run_ingestion
+from core.services.ingestion.pipeline import IngestionResult, run_ingestion
 from tests.conftest import connect_separately
 from tests.ingestion_support import (
     REAL_CUSTOMERS,
@@ -237,7 +236,10 @@ def succeeded_run_whose_result_was_lost() -> IngestionRun:
     task_id = str(uuid.uuid4())
     runs.record_queued(task_id, REAL_CUSTOMERS, REAL_LOANS)
     run = runs.start_run(task_id, REAL_CUSTOMERS, REAL_LOANS)
-    runs.succeed_run(run, rows_read=1100, rows_inserted=1082, rows_updated=0, ids_remapped=29)
+    counts = {"customers_inserted": 300, "customers_updated": 0, "loans_inserted": 782}
+    result = IngestionResult(**counts, loans_updated=0, ids_remapped=29, run_id=run.pk,
+                             rows_read=1100, customer_rows=300, loan_rows=800)  # fmt: skip
+    runs.succeed_run(run, result)
     runs.release_run(run)
     return IngestionRun.objects.get(pk=run.pk)
 
@@ -246,19 +248,12 @@ def succeeded_run_whose_result_was_lost() -> IngestionRun:
 @needs_real_files
 def test_wait_reads_the_outcome_from_the_run_row_when_the_task_state_was_lost():
     run = succeeded_run_whose_result_was_lost()  # its state stays PENDING for good
-    outcome = dispatch.wait_for_ingestion(run.task_id, lambda meta: None, worker_timeout=5)
+    lines = []
+    outcome = dispatch.wait_for_ingestion(run.task_id, lines.append, worker_timeout=5)
     assert outcome.succeeded
-    assert (
-        outcome.result
-        == runs.recorded_result(run)
-        == {
-            "run_id": run.pk,
-            "rows_read": 1100,
-            "rows_inserted": 1082,
-            "rows_updated": 0,
-            "ids_remapped": 29,
-        }
-    )
+    assert outcome.result == run.result
+    assert outcome.result["loans_inserted"] == 782 and outcome.result["rows_inserted"] == 1082
+    assert lines[-1]["loans"] == {"done": 800, "total": 800}  # the final line, from the row
 
 
 @in_database
@@ -275,16 +270,7 @@ def test_a_run_recorded_succeeded_is_not_reported_failed_when_storing_its_result
 
 
 @in_database
-@needs_real_files
-def test_the_task_result_arriving_just_after_the_run_row_is_the_one_reported():
-    run = succeeded_run_whose_result_was_lost()
-    full = runs.recorded_result(run) | {"customer_rows": 300, "loan_rows": 800}
-    backend = dispatch.current_app.backend
-    stored = threading.Timer(0.5, backend.store_result, (run.task_id, full, "SUCCESS"))
-    stored.start()
-    try:
-        outcome = dispatch.wait_for_ingestion(run.task_id, lambda meta: None, timeout=10)
-    finally:
-        stored.join()
-        backend.forget(run.task_id)
-    assert outcome.succeeded and outcome.result == full
+def test_a_succeeded_run_without_its_result_is_refused_by_the_database():
+    run = runs.record_queued(str(uuid.uuid4()), REAL_CUSTOMERS, REAL_LOANS)
+    with pytest.raises(IntegrityError, match="ingestion_runs_succeeded_has_result"):
+        IngestionRun.objects.filter(pk=run.pk).update(status="succeeded")

@@ -10,13 +10,13 @@ import pytest
 from core.services.ingestion.columns import CUSTOMERS, LOANS, match_headers
 from core.services.ingestion.errors import IngestionFailed
 from core.services.ingestion.read import (
+    FIELDS,
     SheetRows,
     cell_text,
     copy_fields,
     date_field,
-    field_of,
+    integer_field,
     number_field,
-    whole_field,
 )
 
 
@@ -86,8 +86,8 @@ def test_number_cells_go_to_the_number_field_or_the_text_field(cell, field):
         (None, (None, None)),
     ],
 )
-def test_whole_number_cells_go_to_the_number_field_or_the_text_field(cell, field):
-    assert whole_field(cell) == field
+def test_integer_cells_go_to_the_number_field_or_the_text_field(cell, field):
+    assert integer_field(cell) == field
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def cell_by_cell(file, row_number: int, values) -> str:
     """A row's COPY line, each cell rendered by its column's field function (staged order)."""
     by_column = dict(zip(file.columns, values, strict=True))
     staged = file.staged
-    fields = [field_of(c)(by_column[c]) for c in staged]
+    fields = [FIELDS[c.kind](by_column[c]) for c in staged]
     pairs = zip(staged, fields, strict=True)
     texts = [f for f, _ in fields] + [t for c, (_, t) in pairs if c.text_column]
     return f"{row_number}\t{copy_fields(texts)}\n"
@@ -182,7 +182,7 @@ def test_columns_are_found_under_their_aliases_in_any_order():
         "Notes",
     ]
     match = match_headers(LOANS, cells, file_label="l.xlsx", header_row=3, first_column=1)
-    assert match.positions == (1, 2, 3, 4, 5, 0, 6, 7, 8)
+    assert list(match.positions.values()) == [1, 2, 3, 4, 5, 0, 6, 7, 8]
     assert match.labels["monthly_payment"] == 'B "EMI"'
     assert match.labels["start_date"] == 'I "Start Date"'
 

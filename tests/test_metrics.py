@@ -178,6 +178,7 @@ def test_dependencies_and_ingestion_runs_are_read_at_scrape_time(api, settings):
         rows_read=1100,
         rows_inserted=1000,
         rows_updated=100,
+        result={"rows_read": 1100, "rows_inserted": 1000, "rows_updated": 100},
     )
     IngestionRun.objects.create(
         customers_file="c.xlsx",

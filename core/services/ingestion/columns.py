@@ -26,51 +26,44 @@ from core.models import (
 )
 from core.services.ingestion.errors import FailureReport, IngestionFailed, Problem
 
-# What a column holds. A number without decimals is a whole number, staged as bigint; other
-# numbers are staged as numeric, exactly. Numbers in a date column are Excel serial dates.
-NUMBER, DATE, TEXT = "number", "date", "text"
+# What a column holds, and the staging column's type: a whole number, a number with decimals
+# (exact), a date (numbers in a date column are Excel serial dates), text.
+INTEGER, NUMBER, DATE, TEXT = "integer", "number", "date", "text"
+SQL_TYPES = {INTEGER: "bigint", NUMBER: "numeric", DATE: "date", TEXT: "text"}
 # Dates a loan may carry: anything outside is a typo or a placeholder (9999-12-31 would load as
 # a loan active for ever).
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)
-
-Bound = int | Decimal | dt.date | None
 
 
 @dataclass(frozen=True)
 class Column:
     name: str  # the staging column, and the key of the cell's problems
     header: str  # as the real files spell it (and the generator writes it)
-    kind: str  # NUMBER, DATE or TEXT
+    kind: str  # INTEGER, NUMBER, DATE or TEXT
     aliases: tuple[str, ...] = ()  # other headers accepted for the column
-    decimals: int = 0  # NUMBER: the most decimals a value may have (0: a whole number)
-    low: Bound = None  # the smallest value allowed (None: no bound)
-    low_exclusive: bool = False  # the value must be above low, not equal to it
-    high: Bound = None  # the largest value allowed
+    low: int | Decimal | dt.date | None = None  # the smallest value allowed (None: no bound)
+    high: int | Decimal | dt.date | None = None  # the largest
+    low_exclusive: bool = False  # NUMBER: the value must be above low, not equal to it
+    decimals: int = 0  # NUMBER: the most decimals a value may have
     max_length: int | None = None  # TEXT: the most characters
     pattern: str | None = None  # TEXT: a regular expression the cell must match ...
     pattern_reason: str | None = None  # ... or be refused with this reason
 
     @property
-    def whole(self) -> bool:
-        return self.kind == NUMBER and self.decimals == 0
-
-    @property
-    def sql_type(self) -> str:
-        """The staging column's type."""
-        if self.kind == NUMBER:
-            return "bigint" if self.whole else "numeric"
-        return self.kind  # "date" or "text"
-
-    @property
     def text_column(self) -> str | None:
-        """NUMBER and DATE: the staging column that keeps a cell's text when it is not of the
-        column's kind, so that the rules can quote it; TEXT columns keep the text itself."""
+        """All but TEXT columns: the staging column that keeps a cell's text when it is not of
+        the column's kind, so that the rules can quote it (TEXT columns keep the text itself)."""
         return None if self.kind == TEXT else f"{self.name}_text"
 
     @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(normalize_header(h) for h in (self.header, *self.aliases))
+    def bounds(self) -> tuple:
+        """What the column's cell rule (sql/ingestion_cells_v3.sql) takes after the cell."""
+        if self.kind == NUMBER:
+            return self.decimals, self.low, self.low_exclusive, self.high
+        if self.kind == TEXT:
+            return self.max_length, self.pattern, self.pattern_reason
+        return self.low, self.high
 
 
 @dataclass(frozen=True)
@@ -94,32 +87,29 @@ class InputFile:
     def staged(self) -> tuple[Column, ...]:
         """The columns in the order of a staging row's fields: the whole numbers first (the
         reader formats them together), then the others in file order."""
-        return tuple(sorted(self.columns, key=lambda column: not column.whole))
+        return tuple(sorted(self.columns, key=lambda column: column.kind != INTEGER))
 
     @property
     def staging_columns(self) -> list[tuple[str, str]]:
         """(name, SQL type) of the staging table's columns after row_no, in the order of the
-        reader's COPY fields: the staged columns, then their text columns. (Every NUMBER and
-        DATE column has a text column.)"""
+        reader's COPY fields: the staged columns, then their text columns."""
         texts = [(c.text_column, "text") for c in self.staged if c.text_column]
-        return [(c.name, c.sql_type) for c in self.staged] + texts
+        return [(c.name, SQL_TYPES[c.kind]) for c in self.staged] + texts
 
 
-def _file_id(name: str, header: str, *aliases: str) -> Column:
+def _file_id(name: str, header: str) -> Column:
     """A customer or loan number of a file: 1 to MAX_FILE_ID (the service's own ids start past
     it: migrations_sql/0007_service_ids.up.sql)."""
-    return Column(name, header, NUMBER, aliases, low=1, high=MAX_FILE_ID)
+    return Column(name, header, INTEGER, low=1, high=MAX_FILE_ID)
 
 
 def _money(name: str, header: str, *aliases: str, positive: bool = True) -> Column:
     """An amount of rupees, numeric(14,2): at most 2 decimals, above 0 (or at least 0)."""
-    return Column(
-        name, header, NUMBER, aliases, decimals=2, low=0, low_exclusive=positive, high=MAX_MONEY
-    )
+    return Column(name, header, NUMBER, aliases, 0, MAX_MONEY, positive, decimals=2)
 
 
 def _date(name: str, header: str, *aliases: str) -> Column:
-    return Column(name, header, DATE, aliases, low=EARLIEST_DATE, high=LATEST_DATE)
+    return Column(name, header, DATE, aliases, EARLIEST_DATE, LATEST_DATE)
 
 
 def _name(name: str, header: str) -> Column:
@@ -135,7 +125,7 @@ CUSTOMERS = InputFile(
         _file_id("customer_id", "Customer ID"),
         _name("first_name", "First Name"),
         _name("last_name", "Last Name"),
-        Column("age", "Age", NUMBER, low=MIN_AGE, high=MAX_AGE),
+        Column("age", "Age", INTEGER, low=MIN_AGE, high=MAX_AGE),
         Column(
             "phone_number",
             "Phone Number",
@@ -156,11 +146,11 @@ LOANS = InputFile(
         _file_id("customer_id", "Customer ID"),
         _file_id("source_loan_id", "Loan ID"),
         _money("loan_amount", "Loan Amount"),
-        Column("tenure", "Tenure", NUMBER, ("Tenure Months",), low=1, high=MAX_TENURE_MONTHS),
-        Column("interest_rate", "Interest Rate", NUMBER, decimals=2, low=MIN_RATE, high=MAX_RATE),
+        Column("tenure", "Tenure", INTEGER, ("Tenure Months",), 1, MAX_TENURE_MONTHS),
+        Column("interest_rate", "Interest Rate", NUMBER, (), MIN_RATE, MAX_RATE, decimals=2),
         _money("monthly_payment", "Monthly payment", "Monthly Installment", "EMI"),
         # at most the tenure: file_problems.sql
-        Column("emis_paid_on_time", "EMIs paid on Time", NUMBER, low=0),
+        Column("emis_paid_on_time", "EMIs paid on Time", INTEGER, low=0),
         _date("start_date", "Date of Approval", "Approval Date", "Start Date"),
         _date("end_date", "End Date"),
     ),
@@ -190,7 +180,7 @@ def column_letter(index: int) -> str:
 class HeaderMatch:
     """Where each of the file's columns sits in the sheet, and how the sheet spells it."""
 
-    positions: tuple[int, ...]  # index into the sheet's row, in column order
+    positions: dict[str, int]  # column name → index into the sheet's row
     labels: dict[str, str]  # column name → 'E "Phone Number"' for reports
 
 
@@ -207,21 +197,21 @@ def match_headers(
     for index, cell in enumerate(cells):
         if cell not in (None, ""):
             found.setdefault(normalize_header(cell), []).append(index)
-    problems, positions = [], []
+    problems, positions = [], {}
     for column in file.columns:
-        indexes = sorted(i for name in column.names for i in found.get(name, []))
+        names = {normalize_header(h) for h in (column.header, *column.aliases)}
+        indexes = sorted(i for name in names for i in found.get(name, []))
         if not indexes:
             reason = "required column is missing"
             problems.append(Problem(file_label, header_row, column.header, None, reason))
             continue
-        positions.append(indexes[0])
+        positions[column.name] = indexes[0]
         reason = "this column appears twice in the header row"
         problems += [
             Problem(file_label, header_row, label(i), str(cells[i]), reason) for i in indexes[1:]
         ]
     if problems:
-        names = ", ".join(p.column for p in problems)
-        message = f"{file_label}: header row {header_row} is not usable ({names})"
+        listed = ", ".join(p.column for p in problems)
+        message = f"{file_label}: header row {header_row} is not usable ({listed})"
         raise IngestionFailed.from_report(FailureReport(message, len(problems), problems))
-    labels = {c.name: label(p) for c, p in zip(file.columns, positions, strict=True)}
-    return HeaderMatch(positions=tuple(positions), labels=labels)
+    return HeaderMatch(positions, {name: label(p) for name, p in positions.items()})

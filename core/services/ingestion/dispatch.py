@@ -27,11 +27,6 @@ from core.services.ingestion.progress import FILES, Meta
 
 INGEST_TASK = "core.tasks.ingest_data"
 POLL_SECONDS = 0.25
-# How often the wait reads the run's row: how it ended, or whether a dead worker abandoned it
-# (runs.mark_abandoned).
-ROW_CHECK_SECONDS = 1.0
-# How long a run's row may say succeeded before the task's result is taken as lost.
-RESULT_GRACE = 2.0
 
 
 class BrokerUnavailable(Exception):
@@ -52,17 +47,14 @@ class OtherDatabase(Exception):
 
 def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None = None) -> str:
     """Record a queued run (with the files' digest: runs.files_digest, taken here when not
-    given) and send its task; returns the task id.
-
-    The broker is pinged first (a couple of seconds at most), so an unreachable broker fails
-    at once instead of leaving the caller to the client's retries.
-    """
+    given) and send its task; returns the task id. The broker is pinged first (a couple of
+    seconds at most), so an unreachable broker fails at once instead of leaving the caller to
+    the client's retries."""
     broker = maybe_sanitize_url(settings.CELERY_BROKER_URL)
     if not broker_is_up():
         raise BrokerUnavailable(f"cannot reach the Celery broker at {broker}; is Redis running?")
-    if digest is None:
-        digest = runs.files_digest(customers_file, loans_file)
     task_id = str(uuid.uuid4())
+    digest = digest or runs.files_digest(customers_file, loans_file)
     run = runs.record_queued(task_id, customers_file, loans_file, digest)
     try:
         current_app.send_task(
@@ -91,78 +83,61 @@ def wait_for_ingestion(
     worker_timeout: float | None = None,
     poll_seconds: float = POLL_SECONDS,
 ) -> Outcome:
-    """Poll the task's state until it ends, passing progress along; the failure report comes
-    from ingestion_runs (the task's exception text when the run row has none).
+    """Follow the run until it ends, passing its progress (the task's PROGRESS states) along.
 
-    Raises NoWorker when the task is still waiting for a worker after worker_timeout seconds,
-    WaitTimedOut when the run has not ended after timeout seconds (None: no limit), and
-    OtherDatabase when a worker runs the task while this database's row of the run stays
-    queued (a worker always marks the row running before it publishes any progress). The
-    run's row ends the wait too: succeeded or failed there, whatever the broker says; running
-    with its lock free (its worker died: runs.mark_abandoned), failed.
+    The run's row in ingestion_runs is the record of how it ended, whatever the broker kept:
+    succeeded with its result, failed with its report, or left running with its lock free by
+    a dead worker (runs.mark_abandoned), then failed. A task that failed without its row
+    saying so (before its run started) fails with the task's error. Raises NoWorker when the
+    run is still queued after worker_timeout seconds, WaitTimedOut when it has not ended after
+    timeout seconds (None: no limit), and OtherDatabase when a worker runs the task while this
+    database's row of the run stays queued.
     """
     result = current_app.AsyncResult(task_id)
     started = time.monotonic()
-    deadline = None if timeout is None else started + timeout
-    pickup_deadline = None if worker_timeout is None else started + worker_timeout
     last: Meta = {"stage": "waiting for a worker"}
-    row_seen_taken = False
-    next_row_check = started
-    recorded_at = None  # when the run's row was first seen succeeded
     while True:
+        # The state first: a worker marks the row running before it publishes any progress.
         state = result.state
-        if state != states.SUCCESS and time.monotonic() >= next_row_check:
-            # The run's row is the record: a result lost with the broker (the state PENDING for
-            # good, or FAILURE from storing it) does not hide how the run ended.
-            next_row_check = time.monotonic() + ROW_CHECK_SECONDS
-            run = runs.run_of_task(task_id)
-            if run is not None and run.status == IngestionStatus.SUCCEEDED:
-                # The task's result follows the row within moments; the row's own figures
-                # (fewer) stand in only once it is overdue, or when storing it failed.
-                recorded_at = recorded_at or time.monotonic()
-                if state == states.FAILURE or time.monotonic() - recorded_at >= RESULT_GRACE:
-                    on_progress(_final(last, "succeeded", None))
-                    return Outcome(succeeded=True, result=runs.recorded_result(run))
-            if run is not None and run.status == IngestionStatus.FAILED:
-                on_progress(_final(last, "failed", None))
-                return Outcome(succeeded=False, report=_failure_report(task_id, result))
-            if runs.mark_abandoned(task_id):
-                on_progress(_final(last, "failed (worker died)", None))
-                return Outcome(succeeded=False, report=_failure_report(task_id, result))
-        if state in (states.SUCCESS, "PROGRESS") and not row_seen_taken:
-            row_seen_taken = _check_same_database(task_id, state)
-        if state == states.SUCCESS:
-            on_progress(_final(last, "succeeded", result.result))
-            return Outcome(succeeded=True, result=result.result)
-        if state in states.PROPAGATE_STATES:  # FAILURE, REVOKED
+        run = runs.run_of_task(task_id)
+        status = run.status if run else None
+        if status == IngestionStatus.SUCCEEDED:
+            on_progress(_final(last, "succeeded", run.result))
+            return Outcome(succeeded=True, result=run.result)
+        if (
+            status == IngestionStatus.FAILED
+            or state in states.PROPAGATE_STATES  # FAILURE, REVOKED
+            or (status == IngestionStatus.RUNNING and runs.mark_abandoned(task_id))
+        ):
             on_progress(_final(last, "failed", None))
-            return Outcome(succeeded=False, report=_failure_report(task_id, result))
+            run = runs.run_of_task(task_id)  # (marked abandoned just now, perhaps)
+            if run is not None and run.error_report:
+                return Outcome(succeeded=False, report=FailureReport.from_json(run.error_report))
+            report = FailureReport(f"ingestion task {task_id} failed: {result.result}")
+            return Outcome(succeeded=False, report=report)
+        if status in (IngestionStatus.QUEUED, None) and state in (states.SUCCESS, "PROGRESS"):
+            raise OtherDatabase(_other_database_message(task_id, state))
         if state == "PROGRESS" and isinstance(result.info, dict):
             last = result.info
         elif state != states.PENDING:
             last = {**last, "stage": "started"}
         elif (
-            recorded_at is None
-            and pickup_deadline is not None
-            and time.monotonic() > pickup_deadline
+            status != IngestionStatus.RUNNING
+            and worker_timeout is not None
+            and time.monotonic() - started > worker_timeout
         ):
             raise NoWorker(_no_worker_message(task_id, worker_timeout))
         on_progress(last)
-        if deadline is not None and time.monotonic() > deadline:
+        if timeout is not None and time.monotonic() - started > timeout:
             raise WaitTimedOut(f"ingestion task {task_id} did not finish within {timeout:g} s")
         time.sleep(poll_seconds)
 
 
-def _check_same_database(task_id: str, state: str) -> bool:
-    """True once this database's run row shows a worker took the run; raises OtherDatabase
-    when the worker has published progress or success and the row is still queued."""
-    run = runs.run_of_task(task_id)
-    if run is None or run.status != IngestionStatus.QUEUED:
-        return True
+def _other_database_message(task_id: str, state: str) -> str:
     database = connection.settings_dict
     where = f"{database['NAME']} on {database['HOST'] or 'localhost'}:{database['PORT'] or 5432}"
     done = "ran" if state == states.SUCCESS else "is running"
-    raise OtherDatabase(
+    return (
         f"a worker {done} ingestion task {task_id}, but the run is still queued in this "
         f"database ({where}): the worker is connected to another database. Give the worker "
         "and this command the same DATABASE_URL (a run that succeeded loaded the other "
@@ -170,7 +145,7 @@ def _check_same_database(task_id: str, state: str) -> bool:
     )
 
 
-def _no_worker_message(task_id: str, worker_timeout: float | None) -> str:
+def _no_worker_message(task_id: str, worker_timeout: float) -> str:
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     try:
         answering = len(current_app.control.ping(timeout=1.0))
@@ -197,14 +172,7 @@ def _final(last: Meta, stage: str, result: dict[str, Any] | None) -> Meta:
     even when the run ended between two polls), a failed run's last known counts."""
     meta: Meta = {"stage": stage}
     for name in FILES:
-        rows = result.get(f"{name[:-1]}_rows") if isinstance(result, dict) else None
+        rows = (result or {}).get(f"{name[:-1]}_rows")
         done = {"done": rows, "total": rows} if isinstance(rows, int) else None
         meta[name] = done or last.get(name) or {"done": 0, "total": 0}
     return meta
-
-
-def _failure_report(task_id: str, result) -> FailureReport:
-    run = runs.run_of_task(task_id)
-    if run is not None and run.error_report:
-        return FailureReport.from_json(run.error_report)
-    return FailureReport(f"ingestion task {task_id} failed: {result.result}")

@@ -43,19 +43,15 @@ class FailureReport:
     def describe(self) -> str:
         lines = [self.message]
         if self.total_problems > len(self.problems):
-            lines.append(
-                f"(the first {len(self.problems)} of {self.total_problems} problems, in file order)"
-            )
-        lines.extend(f"  {problem.describe()}" for problem in self.problems)
-        return "\n".join(lines)
+            shown = len(self.problems)
+            lines.append(f"(the first {shown} of {self.total_problems} problems, in file order)")
+        return "\n".join(lines + [f"  {problem.describe()}" for problem in self.problems])
 
 
 class IngestionFailed(Exception):
-    """The run was refused and nothing was changed; `report` says why.
-
-    Its only constructor argument is the human-readable text, so Celery can rebuild it from the
-    result backend; the structured report travels in ingestion_runs.error_report.
-    """
+    """The run was refused and nothing was changed; `report` says why. Its only constructor
+    argument is the human-readable text, so Celery can rebuild it from the result backend; the
+    structured report travels in ingestion_runs.error_report."""
 
     def __init__(self, text: str, report: FailureReport | None = None) -> None:
         super().__init__(text)

@@ -1,9 +1,10 @@
-"""One ingestion run, from two workbooks to committed rows (what the Celery task calls).
+"""One ingestion run, from two workbooks to committed rows (what the Celery task calls):
+read (read.py) → stage → validate → load (steps.py).
 
 All-or-nothing: the run's rows are read, staged, validated and written inside one transaction
 that holds an advisory lock (runs are serialized); a refused or failed run rolls back and
 leaves customers, loans and their sequences exactly as they were. The run itself is recorded
-in ingestion_runs outside that transaction.
+in ingestion_runs outside that transaction (runs.py).
 """
 
 from __future__ import annotations
@@ -23,22 +24,16 @@ from core.services.ingestion.columns import CUSTOMERS, LOANS, InputFile
 from core.services.ingestion.errors import FailureReport, IngestionFailed
 from core.services.ingestion.progress import Meta, ProgressTracker
 from core.services.ingestion.read import SheetRows, open_sheet
-from core.services.ingestion.steps import FileLabels, run_sql
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class IngestionResult:
-    run_id: int
-    rows_read: int
-    customer_rows: int  # data rows of the customer file
-    loan_rows: int  # data rows of the loan file
-    customers_inserted: int
-    customers_updated: int
-    loans_inserted: int
-    loans_updated: int
-    ids_remapped: int
+class IngestionResult(steps.LoadCounts):
+    run_id: int = 0
+    rows_read: int = 0  # non-empty data rows of both files ...
+    customer_rows: int = 0  # ... of the customer file
+    loan_rows: int = 0  # ... of the loan file
 
     @property
     def rows_inserted(self) -> int:
@@ -67,12 +62,10 @@ def run_ingestion(
         counts = _ingest(customers_file, loans_file, tracker)
         read = tracker.read
         result = IngestionResult(
-            run.pk, tracker.rows_read, read["customers"], read["loans"], **asdict(counts)
-        )
-        totals = {"rows_inserted": result.rows_inserted, "rows_updated": result.rows_updated}
-        runs.succeed_run(
-            run, rows_read=result.rows_read, ids_remapped=result.ids_remapped, **totals
-        )
+            **asdict(counts), run_id=run.pk, rows_read=tracker.rows_read,
+            customer_rows=read["customers"], loan_rows=read["loans"],
+        )  # fmt: skip
+        runs.succeed_run(run, result)
     except Exception as exc:
         refused = isinstance(exc, IngestionFailed)
         report = exc.report if refused else FailureReport(f"ingestion failed: {exc}")
@@ -96,8 +89,8 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
         tracker.set_totals(customers=customers.total_rows)
         with transaction.atomic(), connection.cursor() as cursor:
             tracker.set_stage("waiting for any other run to finish")
-            run_sql(cursor, "advisory_lock")
-            run_sql(cursor, "run_settings", {"work_mem": settings.INGEST_WORK_MEM})
+            steps.run_sql(cursor, "advisory_lock")
+            steps.run_sql(cursor, "run_settings", {"work_mem": settings.INGEST_WORK_MEM})
             steps.create_staging(cursor)
             steps.copy_rows(cursor, customers, tracker)
             # (while the loan workbook is still being parsed, PostgreSQL otherwise idle)
@@ -108,13 +101,9 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
             tracker.set_stage("validating")
             steps.check_cells(cursor, LOANS)
             steps.check_files(cursor)
-            run_sql(cursor, "lock_tables")
+            steps.run_sql(cursor, "lock_tables")
             steps.check_against_database(cursor)
-            labels = {
-                "customers": FileLabels(customers.file_label, customers.header.labels),
-                "loans": FileLabels(loans.file_label, loans.header.labels),
-            }
-            report = steps.problem_report(cursor, labels)
+            report = steps.problem_report(cursor, [customers, loans])
             if report is not None:
                 raise IngestionFailed.from_report(report)
             tracker.set_stage("loading")

@@ -32,8 +32,9 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from core.services.ingestion.columns import (
     DATE,
+    INTEGER,
+    NUMBER,
     TEXT,
-    Column,
     HeaderMatch,
     InputFile,
     match_headers,
@@ -91,20 +92,6 @@ def cell_text(value: object) -> Text:
     return None if value is None else str(value)[: MAX_CELL_CHARS + 1]  # ints, times: as text
 
 
-def whole_field(value: object) -> Field:
-    kind = type(value)
-    if kind is float and value.is_integer() and -BIGINT <= value < BIGINT:  # type: ignore[union-attr,operator]
-        return str(int(value)), None  # type: ignore[call-overload]
-    if kind is int and -BIGINT <= value < BIGINT:  # type: ignore[operator]
-        return str(value), None
-    text = cell_text(value)
-    if kind is str and text is not None and NUMBER_TEXT.fullmatch(text):
-        number = Decimal(text)
-        if number == number.to_integral_value() and -BIGINT <= number < BIGINT:
-            return str(int(number)), None
-    return None, text
-
-
 def number_field(value: object) -> Field:
     kind = type(value)
     if kind is float:
@@ -115,6 +102,16 @@ def number_field(value: object) -> Field:
     text = cell_text(value)
     if kind is str and text is not None and NUMBER_TEXT.fullmatch(text):
         return text, None
+    return None, text
+
+
+def integer_field(value: object) -> Field:
+    field, text = number_field(value)
+    if field is not None:
+        number = Decimal(field)
+        if number == number.to_integral_value() and -BIGINT <= number < BIGINT:
+            return str(int(number)), None
+        text = cell_text(value)
     return None, text
 
 
@@ -141,13 +138,12 @@ def text_field(value: object) -> Field:
     return cell_text(value), None
 
 
-def field_of(column: Column) -> Callable[[object], Field]:
-    """How a cell of the column is rendered."""
-    if column.kind == TEXT:
-        return text_field
-    if column.kind == DATE:
-        return date_field
-    return whole_field if column.whole else number_field
+FIELDS: dict[str, Callable[[object], Field]] = {
+    INTEGER: integer_field,
+    NUMBER: number_field,
+    DATE: date_field,
+    TEXT: text_field,
+}
 
 
 def copy_fields(texts: Sequence[Text]) -> str:
@@ -175,7 +171,7 @@ class SheetRows:
         """The COPY text line of every non-empty row: the row number as Excel shows it, then
         the fields in the order of InputFile.staging_columns."""
         staged = self.file.staged
-        render = [field_of(c) for c in staged]
+        render = [FIELDS[c.kind] for c in staged]
         with_text = [i for i, c in enumerate(staged) if c.text_column]
         # A row of floats and dates where the columns expect them (every row of the real loan
         # file) is formatted whole, in two steps: the row number and the whole numbers, where
@@ -183,7 +179,7 @@ class SheetRows:
         # an "e" or an "n" (that row goes cell by cell); then the other numbers (repr, a
         # trailing ".0" cut, as number_field) and the dates (str: ISO). Files with text
         # columns go cell by cell.
-        whole = sum(c.whole for c in staged)
+        whole = sum(c.kind == INTEGER for c in staged)
         expected = tuple(dt.date if c.kind == DATE else float for c in staged)
         fast = len(with_text) == len(staged)  # (a file without text columns)
         head = "%d\t" + "%.15g\t" * whole
@@ -202,8 +198,7 @@ class SheetRows:
 
     def _values(self) -> Iterator[tuple[int, Sequence[object]]]:
         """(row number, the cells in staged order) for every row below the header."""
-        where = dict(zip(self.file.columns, self.header.positions, strict=True))
-        positions = [where[c] for c in self.file.staged]
+        positions = [self.header.positions[c.name] for c in self.file.staged]
         pick, needed = itemgetter(*positions), max(positions) + 1
         for row_number, cells in enumerate(islice(self._rows(), self.header_row, None)):
             if len(cells) >= needed:

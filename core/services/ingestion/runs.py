@@ -1,11 +1,13 @@
-"""The ingestion_runs table: one row per run, written outside the run's own transaction so a
-failure stays recorded after the load rolled back."""
+"""The ingestion_runs table: one row per run, the record of how it ended (its result or its
+failure report), written outside the run's own transaction so a failure stays recorded after
+the load rolled back."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
@@ -15,10 +17,11 @@ from core.models import IngestionRun, IngestionStatus
 from core.services.ingestion.errors import FailureReport, IngestionFailed
 from core.services.ingestion.steps import run_sql
 
+if TYPE_CHECKING:
+    from core.services.ingestion.pipeline import IngestionResult
+
 logger = logging.getLogger(__name__)
 
-
-DIGEST_CHUNK = 1 << 20
 # A run whose task was delivered this many times (its worker died each time: killed, out of
 # memory) is not started again: the task fails with the run recorded as failed.
 MAX_ATTEMPTS = 3
@@ -34,39 +37,31 @@ def files_digest(customers_file: Path, loans_file: Path) -> str:
     digest = hashlib.sha256()
     for path in (customers_file, loans_file):
         with path.open("rb") as stream:
-            while chunk := stream.read(DIGEST_CHUNK):
+            while chunk := stream.read(1 << 20):
                 digest.update(chunk)
     return digest.hexdigest()
 
 
-def record_queued(
-    task_id: str, customers_file: Path, loans_file: Path, digest: str | None = None
-) -> IngestionRun:
+def record_queued(task_id: str, customers: Path, loans: Path, digest: str | None = None):
     """The row of a run just sent to the broker."""
     return IngestionRun.objects.create(
-        task_id=task_id,
-        customers_file=str(customers_file),
-        loans_file=str(loans_file),
-        files_digest=digest,
-        status=IngestionStatus.QUEUED,
-    )
+        task_id=task_id, customers_file=str(customers), loans_file=str(loans),
+        files_digest=digest, status=IngestionStatus.QUEUED,
+    )  # fmt: skip
 
 
-def start_run(task_id: str | None, customers_file: Path, loans_file: Path) -> IngestionRun:
+def start_run(task_id: str | None, customers: Path, loans: Path) -> IngestionRun:
     """Mark the run as running (its queued row, or a new row) and hold its lock (hold_run.sql)
     until release_run; a redelivered task starts over, one attempt more, unless its worker died
     during each of MAX_ATTEMPTS attempts: then the run is failed (IngestionFailed). Other runs
     left running by a dead worker are marked abandoned first."""
     mark_abandoned()
     values = {
-        "customers_file": str(customers_file),
-        "loans_file": str(loans_file),
-        "status": IngestionStatus.RUNNING,
-        "started_at": timezone.now(),
-        "finished_at": None,
-        **dict.fromkeys(["rows_read", "rows_inserted", "rows_updated", "ids_remapped"], 0),
-        "error_report": None,
-    }
+        "customers_file": str(customers), "loans_file": str(loans),
+        "status": IngestionStatus.RUNNING, "started_at": timezone.now(), "finished_at": None,
+        "rows_read": 0, "rows_inserted": 0, "rows_updated": 0, "ids_remapped": 0,
+        "error_report": None, "result": None,
+    }  # fmt: skip
     with transaction.atomic():  # the row says running only once its lock is held
         if task_id is None:  # a run called directly (tests, benchmarks), not by a task
             run = IngestionRun.objects.create(**values, attempts=1)
@@ -107,10 +102,13 @@ def mark_abandoned(task_id: str | None = None) -> list[int]:
     return marked
 
 
-def succeed_run(run: IngestionRun, **counts: int) -> None:
-    """Record success with the run's counts (rows_read, rows_inserted, ...)."""
-    done = {"status": IngestionStatus.SUCCEEDED, "finished_at": timezone.now(), **counts}
-    IngestionRun.objects.filter(pk=run.pk).update(**done)
+def succeed_run(run: IngestionRun, result: IngestionResult) -> None:
+    """Record success with the run's result (its counts)."""
+    IngestionRun.objects.filter(pk=run.pk).update(
+        status=IngestionStatus.SUCCEEDED, finished_at=timezone.now(), result=result.as_dict(),
+        rows_read=result.rows_read, rows_inserted=result.rows_inserted,
+        rows_updated=result.rows_updated, ids_remapped=result.ids_remapped,
+    )  # fmt: skip
 
 
 def fail_run(
@@ -120,9 +118,7 @@ def fail_run(
     themselves were refused (a problem report, a missing column, an unreadable workbook), so
     the same files fail the same way again; otherwise (a crash, a lost database) a rerun may
     succeed."""
-    run.status = IngestionStatus.FAILED
-    run.finished_at = timezone.now()
-    run.rows_read = rows_read
+    run.status, run.finished_at, run.rows_read = IngestionStatus.FAILED, timezone.now(), rows_read
     run.error_report = report.as_json() | {"refused": refused}
     try:
         run.save(update_fields=["status", "finished_at", "rows_read", "error_report"])
@@ -134,13 +130,13 @@ def last_succeeded_run() -> IngestionRun | None:
     return IngestionRun.objects.filter(status=IngestionStatus.SUCCEEDED).order_by("-id").first()
 
 
-def refused_run_of(customers_file: Path, loans_file: Path, digest: str) -> IngestionRun | None:
+def refused_run_of(customers: Path, loans: Path, digest: str) -> IngestionRun | None:
     """The last run of these very files (same paths, same digest) when it was refused; None
     when they were never run, or their last run succeeded, is in progress or failed for
     another reason."""
     last = (
         IngestionRun.objects.filter(
-            customers_file=str(customers_file), loans_file=str(loans_file), files_digest=digest
+            customers_file=str(customers), loans_file=str(loans), files_digest=digest
         )
         .order_by("-id")
         .first()
@@ -152,10 +148,3 @@ def refused_run_of(customers_file: Path, loans_file: Path, digest: str) -> Inges
 
 def run_of_task(task_id: str) -> IngestionRun | None:
     return IngestionRun.objects.filter(task_id=task_id).first()
-
-
-def recorded_result(run: IngestionRun) -> dict[str, int]:
-    """A succeeded run's figures as its row records them: what the task answers when its result
-    was lost with the broker (the row, in PostgreSQL, is the record of a run's outcome)."""
-    fields = ("rows_read", "rows_inserted", "rows_updated", "ids_remapped")
-    return {"run_id": run.pk} | {field: getattr(run, field) for field in fields}

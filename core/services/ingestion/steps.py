@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from psycopg2 import sql
 
-from core.services.ingestion.columns import DATE, FILES, LOANS, TEXT, Column, InputFile
+from core.services.ingestion.columns import FILES, LOANS, Column, InputFile
 from core.services.ingestion.errors import (
     MAX_REPORTED_PROBLEMS,
     MAX_REPORTED_VALUE_CHARS,
@@ -86,30 +86,12 @@ def copy_rows(cursor, rows: SheetRows, tracker: ProgressTracker) -> None:
 # --- validate ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FileLabels:
-    """How reports name a file and its columns: file name and 'E "Phone Number"'."""
-
-    file: str
-    columns: dict[str, str]
-
-
 def cell_rule(c: Column) -> sql.Composable:
-    """The call that judges one cell of the column: ingest_integer_problem,
-    ingest_number_problem, ingest_date_problem or ingest_text_problem
+    """The call that judges one cell of the column: ingest_<kind>_problem
     (sql/ingestion_cells_v3.sql) with its bounds."""
-    if c.kind == TEXT:
-        function, bounds = "ingest_text_problem", (c.max_length, c.pattern, c.pattern_reason)
-    elif c.kind == DATE:
-        function, bounds = "ingest_date_problem", (c.low, c.high)
-    elif c.whole:
-        function, bounds = "ingest_integer_problem", (c.low, c.high)
-    else:
-        function = "ingest_number_problem"
-        bounds = (c.decimals, c.low, c.low_exclusive, c.high)
     cells = [sql.Identifier(c.name)] + ([sql.Identifier(c.text_column)] if c.text_column else [])
-    args = sql.SQL(", ").join(cells + [sql.Literal(b) for b in bounds])
-    return sql.SQL("{}({})").format(sql.Identifier(function), args)
+    args = sql.SQL(", ").join(cells + [sql.Literal(b) for b in c.bounds])
+    return sql.SQL("{}({})").format(sql.Identifier(f"ingest_{c.kind}_problem"), args)
 
 
 def check_cells(cursor, file: InputFile) -> None:
@@ -147,8 +129,9 @@ def check_against_database(cursor) -> None:
     run_sql(cursor, "database_problems")
 
 
-def problem_report(cursor, labels: dict[str, FileLabels]) -> FailureReport | None:
-    """The first problems in file order and their total, or None when there is none."""
+def problem_report(cursor, sheets: list[SheetRows]) -> FailureReport | None:
+    """The first problems in file order and their total, or None when there is none; files
+    and columns named as the sheets spell them ('E "Phone Number"')."""
     params = {
         "limit": MAX_REPORTED_PROBLEMS,
         "value_max_length": MAX_REPORTED_VALUE_CHARS,
@@ -158,13 +141,12 @@ def problem_report(cursor, labels: dict[str, FileLabels]) -> FailureReport | Non
     rows = cursor.fetchall()
     if not rows:
         return None
-    total, names = rows[0][5], {f.order: f.name for f in FILES}
-    problems = []
-    for file_order, row_no, column, value, reason, _ in rows:
-        where = labels[names[file_order]]
-        problems.append(
-            Problem(where.file, row_no, where.columns.get(column, column), value, reason)
-        )
+    total, sheet = rows[0][5], {s.file.order: s for s in sheets}
+    problems = [
+        Problem(sheet[order].file_label, row_no, sheet[order].header.labels.get(column, column),
+                value, reason)
+        for order, row_no, column, value, reason, _ in rows
+    ]  # fmt: skip
     message = f"ingestion refused: {total} problem{'s' if total != 1 else ''}; nothing changed"
     return FailureReport(message, total, problems)
 
