@@ -98,21 +98,20 @@ def phase_bulk(data: Path, db: str) -> dict:
             kinds = [(c.name, c.kind, c.decimals) for c in file.staged]
             width = len(kinds) + 1  # the row number, then the fields; the text fields are \N
             batch = []
-            with open_sheet(path, file) as sheet:
-                for line in sheet.copy_lines():
-                    cells = line.split("\t")[1:width]
-                    values = {
-                        fields.get(name, name): cell if kind == TEXT else
-                        dt.date.fromisoformat(cell) if kind == DATE else
-                        Decimal(cell) if decimals else int(cell)
-                        for (name, kind, decimals), cell in zip(kinds, cells, strict=True)
-                    }  # fmt: skip
-                    if model is Loan:
-                        values["is_active"] = values["end_date"] > today
-                    batch.append(model(**values))
-                    if len(batch) == BULK_BATCH:
-                        model.objects.bulk_create(batch)
-                        rows, batch = rows + len(batch), []
+            for line in open_sheet(path, file).copy_lines():
+                cells = line.split("\t")[1:width]
+                values = {
+                    fields.get(name, name): cell if kind == TEXT else
+                    dt.date.fromisoformat(cell) if kind == DATE else
+                    Decimal(cell) if decimals else int(cell)
+                    for (name, kind, decimals), cell in zip(kinds, cells, strict=True)
+                }  # fmt: skip
+                if model is Loan:
+                    values["is_active"] = values["end_date"] > today
+                batch.append(model(**values))
+                if len(batch) == BULK_BATCH:
+                    model.objects.bulk_create(batch)
+                    rows, batch = rows + len(batch), []
             model.objects.bulk_create(batch)
             rows += len(batch)
     return {"seconds": time.perf_counter() - started, "rows": rows}
@@ -120,7 +119,8 @@ def phase_bulk(data: Path, db: str) -> dict:
 
 def phase_e2e_client(data: Path, db: str) -> dict:
     """Enqueue as `manage.py ingest_data` does; follow the task to its end, noting each stage."""
-    from core.services.ingestion import dispatch
+    from core.management.ingest_wait import wait_for_ingestion
+    from core.services.ingestion import runs
 
     stages: dict[str, float] = {}  # stage: when the client first saw it
 
@@ -128,8 +128,8 @@ def phase_e2e_client(data: Path, db: str) -> dict:
         stages.setdefault(meta["stage"], time.perf_counter() - started)
 
     started = time.perf_counter()
-    task_id = dispatch.enqueue_ingestion(*(path for path, _ in _files(data)))
-    outcome = dispatch.wait_for_ingestion(task_id, note, timeout=3600, poll_seconds=0.05)
+    task_id = runs.enqueue_ingestion(*(path for path, _ in _files(data)))
+    outcome = wait_for_ingestion(task_id, note, timeout=3600, poll_seconds=0.05)
     if not outcome.succeeded:
         raise SystemExit(f"ingestion failed: {outcome.report}")
     return {"seconds": time.perf_counter() - started, "result": outcome.result, "stages": stages}

@@ -14,7 +14,7 @@ from django.db import connection
 
 from core.models import FIRST_SERVICE_ID, MAX_FILE_ID, Customer, IngestionRun, Loan
 from core.services import sample_data as generate
-from core.services.ingestion import dispatch, runs
+from core.services.ingestion import runs
 from core.services.ingestion.errors import FailureReport, IngestionFailed
 from core.services.ingestion.pipeline import run_ingestion
 from core.services.maintenance import current_debt_drift
@@ -218,9 +218,9 @@ def refused_start_up_run(customers: Path, loans: Path) -> IngestionRun:
 
 @pytest.fixture
 def enqueued(monkeypatch) -> list[tuple]:
-    """dispatch.enqueue_ingestion, recorded instead of sent (no broker or worker needed)."""
+    """runs.enqueue_ingestion, recorded instead of sent (no broker or worker needed)."""
     calls: list[tuple] = []
-    monkeypatch.setattr(dispatch, "enqueue_ingestion", lambda *a: calls.append(a) or "task-1")
+    monkeypatch.setattr(runs, "enqueue_ingestion", lambda *a: calls.append(a) or "task-1")
     return calls
 
 

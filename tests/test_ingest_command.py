@@ -20,9 +20,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from core.management.ingest_wait import wait_for_ingestion
 from core.models import IngestionRun
 from core.services import sample_data as generate
-from core.services.ingestion import dispatch, runs
+from core.services.ingestion import runs
 from core.services.ingestion.pipeline import run_ingestion
 from tests.test_ingestion_worker import celery_worker, service_env  # noqa: F401 (fixture)
 
@@ -159,7 +160,7 @@ def test_a_run_that_ends_between_two_polls_still_shows_its_rows(tmp_path):
     runs.record_queued(task_id, files.customers, files.loans)
     run_ingestion(files.customers, files.loans, task_id=task_id)  # (no broker: no state)
     seen: list[dict] = []
-    outcome = dispatch.wait_for_ingestion(task_id, seen.append)
+    outcome = wait_for_ingestion(task_id, seen.append)
     assert outcome.succeeded
     assert seen == [
         {

@@ -27,7 +27,7 @@ from django.conf import settings
 
 from core.models import Customer, IngestionRun, Loan
 from core.services.ingestion import runs
-from core.services.ingestion.dispatch import INGEST_TASK
+from core.services.ingestion.runs import INGEST_TASK
 from core.services.maintenance import current_debt_drift
 from core.services.sample_data import generate_sample_files
 from tests.test_ingestion_worker import service_env

@@ -18,8 +18,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from core.management.ingest_wait import wait_for_ingestion
 from core.models import Customer, IngestionRun, Loan
-from core.services.ingestion import dispatch
+from core.services.ingestion import runs
 from core.services.maintenance import current_debt_drift
 from tests.conftest import connect_separately
 from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, needs_real_files
@@ -66,8 +67,8 @@ def test_killed_worker_leaves_nothing_half_loaded(tmp_path):
     try:
         with holder.cursor() as cursor:  # lets the run copy and validate, then blocks it
             cursor.execute("LOCK TABLE loans IN ROW EXCLUSIVE MODE")  # as a writer does
-        task_id = dispatch.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
-        result = dispatch.current_app.AsyncResult(task_id)
+        task_id = runs.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
+        result = runs.current_app.AsyncResult(task_id)
         deadline = time.monotonic() + 60
         while not (result.state == "PROGRESS" and result.info.get("stage") == "validating"):
             assert time.monotonic() < deadline, (result.state, result.info)
@@ -109,15 +110,15 @@ def test_killed_worker_leaves_nothing_half_loaded(tmp_path):
     assert sequence_values() == sequences_before
     assert IngestionRun.objects.get(task_id=task_id).status == "running"  # it never finished
     # --wait does not hang on it: its lock went with the worker's connection (abandoned).
-    outcome = dispatch.wait_for_ingestion(task_id, lambda meta: None, timeout=30)
+    outcome = wait_for_ingestion(task_id, lambda meta: None, timeout=30)
     assert not outcome.succeeded and "stopped before the run ended" in outcome.report.message
     assert IngestionRun.objects.get(task_id=task_id).error_report["abandoned"] is True
 
     # The next run, on a new worker, succeeds.
     worker = start_worker(tmp_path / "second.log")
     try:
-        again = dispatch.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
-        outcome = dispatch.wait_for_ingestion(again, lambda meta: None, timeout=120)
+        again = runs.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
+        outcome = wait_for_ingestion(again, lambda meta: None, timeout=120)
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -12,8 +12,9 @@ import pytest
 import redis
 from django.db import IntegrityError, connection
 
+from core.management import ingest_wait
 from core.models import Customer, IngestionRun, Loan
-from core.services.ingestion import dispatch, read, runs
+from core.services.ingestion import read, runs
 from core.services.ingestion.columns import CUSTOMERS, LOANS
 from core.services.ingestion.errors import MAX_REPORTED_VALUE_CHARS, IngestionFailed
 from core.services.ingestion.pipeline import IngestionResult, run_ingestion
@@ -195,7 +196,7 @@ def running_row_of_a_dead_worker() -> IngestionRun:
 @needs_real_files
 def test_wait_reports_a_run_whose_worker_died_instead_of_hanging():
     run = running_row_of_a_dead_worker()
-    outcome = dispatch.wait_for_ingestion(run.task_id, lambda meta: None, timeout=10)
+    outcome = ingest_wait.wait_for_ingestion(run.task_id, lambda meta: None, timeout=10)
     assert not outcome.succeeded
     assert "stopped before the run ended" in outcome.report.message
     run.refresh_from_db()
@@ -213,8 +214,8 @@ def test_a_running_run_whose_lock_is_held_is_not_abandoned():
             cursor.execute(
                 "SELECT pg_advisory_lock('ingestion_runs'::regclass::oid::integer, %s)", [run.pk]
             )
-        with pytest.raises(dispatch.WaitTimedOut):
-            dispatch.wait_for_ingestion(run.task_id, lambda meta: None, timeout=2.5)
+        with pytest.raises(ingest_wait.WaitTimedOut):
+            ingest_wait.wait_for_ingestion(run.task_id, lambda meta: None, timeout=2.5)
         assert runs.mark_abandoned() == []
         run.refresh_from_db()
         assert run.status == "running"
@@ -249,7 +250,7 @@ def succeeded_run_whose_result_was_lost() -> IngestionRun:
 def test_wait_reads_the_outcome_from_the_run_row_when_the_task_state_was_lost():
     run = succeeded_run_whose_result_was_lost()  # its state stays PENDING for good
     lines = []
-    outcome = dispatch.wait_for_ingestion(run.task_id, lines.append, worker_timeout=5)
+    outcome = ingest_wait.wait_for_ingestion(run.task_id, lines.append, worker_timeout=5)
     assert outcome.succeeded
     assert outcome.result == run.result
     assert outcome.result["loans_inserted"] == 782 and outcome.result["rows_inserted"] == 1082
@@ -260,10 +261,10 @@ def test_wait_reads_the_outcome_from_the_run_row_when_the_task_state_was_lost():
 @needs_real_files
 def test_a_run_recorded_succeeded_is_not_reported_failed_when_storing_its_result_failed():
     run = succeeded_run_whose_result_was_lost()
-    backend = dispatch.current_app.backend
+    backend = ingest_wait.current_app.backend
     backend.store_result(run.task_id, ConnectionError("Redis lost while storing"), "FAILURE")
     try:
-        outcome = dispatch.wait_for_ingestion(run.task_id, lambda meta: None, timeout=10)
+        outcome = ingest_wait.wait_for_ingestion(run.task_id, lambda meta: None, timeout=10)
     finally:
         backend.forget(run.task_id)
     assert outcome.succeeded and outcome.result["rows_inserted"] == 1082

@@ -114,8 +114,9 @@ def test_date_cells_go_to_the_date_field_or_the_text_field(cell, field):
 
 def sheet(file, rows: list[tuple]) -> SheetRows:
     """SheetRows over in-memory rows (header on row 1), as calamine would give them."""
-    header = match_headers(file, file.headers, file_label="f.xlsx", header_row=1, first_column=0)
-    cells = [file.headers, *[list(r) for r in rows]]
+    headers = [c.header for c in file.columns]
+    header = match_headers(file, headers, file_label="f.xlsx", header_row=1, first_column=0)
+    cells = [headers, *[list(r) for r in rows]]
     return SheetRows("f.xlsx", 1, len(rows), header, file, lambda: iter(cells))
 
 

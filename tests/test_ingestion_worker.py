@@ -21,8 +21,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F
 
+from core.management.ingest_wait import wait_for_ingestion
 from core.models import Customer, IngestionRun, Loan
-from core.services.ingestion import dispatch
+from core.services.ingestion import runs
 from core.services.maintenance import current_debt_drift
 from tests.conftest import connect_separately
 from tests.ingestion_support import REAL_CUSTOMERS, REAL_LOANS, needs_real_files, variant
@@ -102,8 +103,8 @@ def test_task_runs_on_a_real_worker_with_progress_and_serialization(celery_worke
     holder = hold_ingestion_lock()
     try:
         # Another run holds the lock: the worker's run waits, publishing its progress state.
-        task_id = dispatch.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
-        result = dispatch.current_app.AsyncResult(task_id)
+        task_id = runs.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
+        result = runs.current_app.AsyncResult(task_id)
         deadline = time.monotonic() + 60
         # (the loan workbook opens in a thread of its own: its total may come a moment later)
         while not (
@@ -122,7 +123,7 @@ def test_task_runs_on_a_real_worker_with_progress_and_serialization(celery_worke
         holder.close()
 
     seen: list[dict] = []
-    outcome = dispatch.wait_for_ingestion(task_id, seen.append, timeout=120)
+    outcome = wait_for_ingestion(task_id, seen.append, timeout=120)
 
     assert outcome.succeeded, outcome.report
     assert outcome.result["customers_inserted"] == 300
@@ -133,8 +134,8 @@ def test_task_runs_on_a_real_worker_with_progress_and_serialization(celery_worke
     run = IngestionRun.objects.get(task_id=task_id)
     assert (run.status, run.rows_inserted, run.ids_remapped) == ("succeeded", 1082, 29)
 
-    again = dispatch.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
-    second = dispatch.wait_for_ingestion(again, seen.append, timeout=120)
+    again = runs.enqueue_ingestion(REAL_CUSTOMERS, REAL_LOANS)
+    second = wait_for_ingestion(again, seen.append, timeout=120)
     assert second.succeeded
     assert (second.result["rows_inserted"], second.result["rows_updated"]) == (0, 0)
 
@@ -189,7 +190,7 @@ def test_command_without_wait_prints_the_task_id_and_returns(celery_worker):
     queued = manage("--customers", str(REAL_CUSTOMERS), "--loans", str(REAL_LOANS))
     assert queued.returncode == 0, queued.stderr
     task_id = TASK_ID.search(queued.stdout).group(1)
-    outcome = dispatch.wait_for_ingestion(task_id, lambda meta: None, timeout=120)
+    outcome = wait_for_ingestion(task_id, lambda meta: None, timeout=120)
     assert outcome.succeeded
     assert Path(IngestionRun.objects.get(task_id=task_id).loans_file) == REAL_LOANS.resolve()
 
@@ -224,8 +225,8 @@ def test_the_worker_log_is_masked_json_without_report_values(celery_worker, tmp_
 
     bad = variant(REAL_CUSTOMERS, tmp_path / "bad_customers.xlsx", break_rows)
     phone = str(openpyxl.load_workbook(bad).worksheets[0]["E2"].value)
-    task_id = dispatch.enqueue_ingestion(bad, REAL_LOANS)
-    outcome = dispatch.wait_for_ingestion(task_id, lambda meta: None, timeout=120)
+    task_id = runs.enqueue_ingestion(bad, REAL_LOANS)
+    outcome = wait_for_ingestion(task_id, lambda meta: None, timeout=120)
     assert not outcome.succeeded
     report = json.dumps(outcome.report, default=str)
     assert phone in report or "76543" in report  # the values are in the report itself

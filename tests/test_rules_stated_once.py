@@ -52,15 +52,13 @@ def test_models_serializers_and_ingestion_read_the_same_bounds():
     )
     rate = serializers.rate_field()
     assert (rate.min_value, rate.max_value) == (models.MIN_RATE, models.MAX_RATE)
-    age, rate, amount = (
-        CUSTOMERS.column("age"),
-        LOANS.column("interest_rate"),
-        LOANS.column("loan_amount"),
-    )
+    customer = {c.name: c for c in CUSTOMERS.columns}
+    loan = {c.name: c for c in LOANS.columns}
+    age, rate, amount = customer["age"], loan["interest_rate"], loan["loan_amount"]
     assert (age.low, age.high) == (models.MIN_AGE, models.MAX_AGE)
     assert (rate.low, rate.high) == (models.MIN_RATE, models.MAX_RATE)
-    assert amount.high == models.MAX_MONEY == CUSTOMERS.column("approved_limit").high
-    assert LOANS.column("source_loan_id").high == models.MAX_FILE_ID
-    assert CUSTOMERS.column("first_name").max_length == register["first_name"].max_length
+    assert amount.high == models.MAX_MONEY == customer["approved_limit"].high
+    assert loan["source_loan_id"].high == models.MAX_FILE_ID
+    assert customer["first_name"].max_length == register["first_name"].max_length
     checks = {c.name: c.condition for c in models.Customer._meta.constraints}
     assert ("age__gte", models.MIN_AGE) in checks["customers_age_range"].children

@@ -116,11 +116,19 @@ def generate_sample_files(
     loans_path = out_dir / LOANS_FILE
     progress = _Progress(on_progress, customers=customers, loans=loans)
     _write_workbook(
-        customers_path, CUSTOMERS.headers, _customer_rows(customers, rng), progress, "customers"
+        customers_path,
+        [c.header for c in CUSTOMERS.columns],
+        _customer_rows(customers, rng),
+        progress,
+        "customers",
     )
     repeated: set[int] = set()
     _write_workbook(
-        loans_path, LOANS.headers, _loan_rows(loans, customers, rng, repeated), progress, "loans"
+        loans_path,
+        [c.header for c in LOANS.columns],
+        _loan_rows(loans, customers, rng, repeated),
+        progress,
+        "loans",
     )
     progress.stage("written")
     return SampleFiles(customers_path, loans_path, customers, loans, len(repeated))

@@ -25,8 +25,9 @@ from django.db import DatabaseError
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from core.management import ingest_wait
 from core.management.progressbar import ProgressBar
-from core.services.ingestion import dispatch, runs
+from core.services.ingestion import runs
 from core.services.ingestion.errors import FailureReport
 
 if TYPE_CHECKING:
@@ -111,8 +112,8 @@ class Command(BaseCommand):
                 refused = runs.refused_run_of(customers, loans, digest)
                 if refused is not None:
                     raise CommandError(refused_again(refused, customers, loans))
-            task_id = dispatch.enqueue_ingestion(customers, loans, digest)
-        except dispatch.BrokerUnavailable as exc:
+            task_id = runs.enqueue_ingestion(customers, loans, digest)
+        except runs.BrokerUnavailable as exc:
             raise CommandError(str(exc)) from exc
         except DatabaseError as exc:
             raise CommandError(f"cannot use the database: {exc}".strip()) from exc
@@ -133,10 +134,10 @@ class Command(BaseCommand):
     def _wait(self, task_id: str, timeout: float | None, worker_timeout: float | None) -> None:
         bar = ProgressBar(sys.stderr)
         try:
-            outcome = dispatch.wait_for_ingestion(
+            outcome = ingest_wait.wait_for_ingestion(
                 task_id, bar.update, timeout=timeout, worker_timeout=worker_timeout
             )
-        except (dispatch.WaitTimedOut, dispatch.OtherDatabase) as exc:
+        except (ingest_wait.WaitTimedOut, ingest_wait.OtherDatabase) as exc:
             raise CommandError(str(exc)) from exc
         except (RedisError, KombuError, OSError) as exc:
             raise CommandError(f"lost the Celery result backend while waiting: {exc}") from exc

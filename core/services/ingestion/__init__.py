@@ -1,3 +1,4 @@
-"""Spreadsheet ingestion (README, "Ingestion"): read → stage → validate → load, one module each;
-columns defines the two files, pipeline runs them in one transaction, runs records each run in
-ingestion_runs, dispatch enqueues a run and follows it to its end."""
+"""Spreadsheet ingestion (README, "Ingestion"): pipeline runs read (read.py) → stage →
+validate → load (steps.py) in one transaction, over the two files columns.py defines; runs.py
+enqueues a run and records it in ingestion_runs. (manage.py ingest_data --wait follows a run:
+core/management/ingest_wait.py.)"""

@@ -1,9 +1,7 @@
-"""The two input files, each defined once: its columns with their header and aliases, kind,
-bounds and staging column, from which the reader (read.py), the staging tables, their COPY and
-the cell rules (steps.py) derive; and header matching. Headers match case- and punctuation-
-insensitively ("Customer ID", "customer_id" and "CustomerId" are one); a column may also be
-found under one of its aliases; columns not listed here are ignored.
-"""
+"""The two input files, each defined once: each column's header and aliases, kind, bounds and
+staging column, from which the reader (read.py), the staging tables, their COPY and the cell
+rules (steps.py) derive; and header matching: case- and punctuation-insensitive ("Customer
+ID", "customer_id", "CustomerId"), aliases accepted, unlisted columns ignored."""
 
 from __future__ import annotations
 
@@ -13,27 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.models import (
-    MAX_AGE,
-    MAX_FILE_ID,
-    MAX_MONEY,
-    MAX_RATE,
-    MAX_TENURE_MONTHS,
-    MIN_AGE,
-    MIN_RATE,
-    NAME_MAX_LENGTH,
-    PHONE_PATTERN,
-)
+from core import models
 from core.services.ingestion.errors import FailureReport, IngestionFailed, Problem
 
 # What a column holds, and the staging column's type: a whole number, a number with decimals
 # (exact), a date (numbers in a date column are Excel serial dates), text.
 INTEGER, NUMBER, DATE, TEXT = "integer", "number", "date", "text"
 SQL_TYPES = {INTEGER: "bigint", NUMBER: "numeric", DATE: "date", TEXT: "text"}
-# Dates a loan may carry: anything outside is a typo or a placeholder (9999-12-31 would load as
-# a loan active for ever).
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2199, 12, 31)
+# Dates a loan may carry: outside is a typo or a placeholder (9999-12-31: active for ever).
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -77,13 +63,6 @@ class InputFile:
         return f"ingest_{self.name}"  # the TEMP staging table
 
     @property
-    def headers(self) -> list[str]:
-        return [column.header for column in self.columns]
-
-    def column(self, name: str) -> Column:
-        return next(column for column in self.columns if column.name == name)
-
-    @property
     def staged(self) -> tuple[Column, ...]:
         """The columns in the order of a staging row's fields: the whole numbers first (the
         reader formats them together), then the others in file order."""
@@ -100,20 +79,16 @@ class InputFile:
 def _file_id(name: str, header: str) -> Column:
     """A customer or loan number of a file: 1 to MAX_FILE_ID (the service's own ids start past
     it: migrations_sql/0007_service_ids.up.sql)."""
-    return Column(name, header, INTEGER, low=1, high=MAX_FILE_ID)
+    return Column(name, header, INTEGER, low=1, high=models.MAX_FILE_ID)
 
 
 def _money(name: str, header: str, *aliases: str, positive: bool = True) -> Column:
     """An amount of rupees, numeric(14,2): at most 2 decimals, above 0 (or at least 0)."""
-    return Column(name, header, NUMBER, aliases, 0, MAX_MONEY, positive, decimals=2)
+    return Column(name, header, NUMBER, aliases, 0, models.MAX_MONEY, positive, decimals=2)
 
 
 def _date(name: str, header: str, *aliases: str) -> Column:
     return Column(name, header, DATE, aliases, EARLIEST_DATE, LATEST_DATE)
-
-
-def _name(name: str, header: str) -> Column:
-    return Column(name, header, TEXT, max_length=NAME_MAX_LENGTH)
 
 
 # Each rule mirrors a constraint of customers or loans (core/models.py), so rows that pass load
@@ -123,15 +98,15 @@ CUSTOMERS = InputFile(
     order=1,
     columns=(
         _file_id("customer_id", "Customer ID"),
-        _name("first_name", "First Name"),
-        _name("last_name", "Last Name"),
-        Column("age", "Age", INTEGER, low=MIN_AGE, high=MAX_AGE),
+        Column("first_name", "First Name", TEXT, max_length=models.NAME_MAX_LENGTH),
+        Column("last_name", "Last Name", TEXT, max_length=models.NAME_MAX_LENGTH),
+        Column("age", "Age", INTEGER, low=models.MIN_AGE, high=models.MAX_AGE),
         Column(
             "phone_number",
             "Phone Number",
             TEXT,
             ("Phone", "Mobile Number"),
-            pattern=PHONE_PATTERN,
+            pattern=models.PHONE_PATTERN,
             pattern_reason="not a phone number (10 to 15 digits, the first not 0)",
         ),
         _money("monthly_salary", "Monthly Salary", "Salary", "Monthly Income"),
@@ -146,8 +121,10 @@ LOANS = InputFile(
         _file_id("customer_id", "Customer ID"),
         _file_id("source_loan_id", "Loan ID"),
         _money("loan_amount", "Loan Amount"),
-        Column("tenure", "Tenure", INTEGER, ("Tenure Months",), 1, MAX_TENURE_MONTHS),
-        Column("interest_rate", "Interest Rate", NUMBER, (), MIN_RATE, MAX_RATE, decimals=2),
+        Column("tenure", "Tenure", INTEGER, ("Tenure Months",), 1, models.MAX_TENURE_MONTHS),
+        Column(
+            "interest_rate", "Interest Rate", NUMBER, (), models.MIN_RATE, models.MAX_RATE, False, 2
+        ),
         _money("monthly_payment", "Monthly payment", "Monthly Installment", "EMI"),
         # at most the tenure: file_problems.sql
         Column("emis_paid_on_time", "EMIs paid on Time", INTEGER, low=0),
@@ -185,7 +162,7 @@ class HeaderMatch:
 
 
 def match_headers(
-    file: InputFile, cells: Sequence[object], *, file_label: str, header_row: int, first_column: int
+    file: InputFile, cells: Sequence[object], file_label: str, header_row: int, first_column: int
 ) -> HeaderMatch:
     """Map the file's columns onto a header row. A missing column, or one found twice (under
     the same header or two of its names), fails at once."""

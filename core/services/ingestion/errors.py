@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 # The report lists at most this many problems, in file order; the total is always counted.
@@ -31,9 +31,6 @@ class FailureReport:
     message: str
     total_problems: int = 0
     problems: list[Problem] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)  # the problems too, as dicts
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FailureReport:

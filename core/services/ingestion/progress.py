@@ -17,28 +17,21 @@ PUBLISH_INTERVAL = 0.5
 
 
 class ProgressTracker:
-    """Counts a run's progress and publishes it. Thread-safe: the pipeline sets the loan
-    file's total from the thread that opens it (pipeline._opened_in_background)."""
+    """Counts a run's progress and publishes it. Thread-safe: the loan file's total is set from
+    the thread that parses it (pipeline.py). Until a file has been read, its total is the rows
+    below its header in the sheet's used range (blank rows count); then its data rows."""
 
     def __init__(self, publish: Callable[[Meta], None] | None = None) -> None:
         self._publish = publish
         self._lock = threading.RLock()
         self._last_published = 0.0
         self.stage = "starting"
-        self.done = dict.fromkeys(FILES, 0)
-        # Until a file has been read: the rows below its header in the sheet's used range (an
-        # upper bound: blank rows count); then its data rows, exactly.
-        self.total = dict.fromkeys(FILES, 0)
+        self.done, self.total = dict.fromkeys(FILES, 0), dict.fromkeys(FILES, 0)
         self.read = dict.fromkeys(FILES, 0)  # data rows (non-empty) of each file read in full
 
     @property
     def rows_read(self) -> int:
-        """Non-empty data rows of both files."""
         return sum(self.read.values())
-
-    def snapshot(self) -> Meta:
-        files = {name: {"done": self.done[name], "total": self.total[name]} for name in FILES}
-        return {"stage": self.stage, **files}
 
     def set_totals(self, **totals: int) -> None:
         with self._lock:
@@ -65,4 +58,5 @@ class ProgressTracker:
         now = time.monotonic()
         if self._publish and (force or now - self._last_published >= PUBLISH_INTERVAL):
             self._last_published = now
-            self._publish(self.snapshot())
+            files = {name: {"done": self.done[name], "total": self.total[name]} for name in FILES}
+            self._publish({"stage": self.stage, **files})

@@ -1,18 +1,10 @@
 """Reading a workbook (python-calamine: bench/RESULTS.md has why) into the COPY text of its
-staging rows (steps.py), each row rendered once.
-
-Each cell goes to its column's field as PostgreSQL will read it or, when it is not of the
-column's kind, as text to the column's text field (columns.Column.text_column), where the cell
-rules find it and say "not a whole number", "not a number" or "not a date":
-  * whole number: a float or int without a fraction, within bigint; text of one in plain
-    decimal notation (" 12 ", "12.0");
-  * number: a float as the shortest text that reads back as the same double ("8.2", "1e+16"),
-    which numeric reads exactly, so the rules can count its decimals; text of plain decimal
-    notation (" 12.50 ") as that text;
-  * date: a date, the date of a date-time, an Excel serial date (1 to 9999-12-31), or text
-    YYYY-MM-DD (a real calendar day; a time of day is ignored), as the ISO date;
-  * text: the cell's text, stripped; a number as the number's text (phones come as floats).
-"""
+staging rows (steps.py), each row rendered once. A cell goes to its column's field as
+PostgreSQL will read it or, when it is not of the column's kind, as text to the column's text
+field, where the cell rules find it: a number as the shortest text of the same double ("8.2",
+"1e+16"), so the rules count its decimals exactly; a whole number within bigint as its digits;
+text in plain decimal notation (" 12.50 ") as a number; a date, a date-time's date, an Excel
+serial date or text YYYY-MM-DD (a real day; a time is ignored) as ISO; text stripped."""
 
 from __future__ import annotations
 
@@ -21,48 +13,37 @@ import math
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from core.services.ingestion.columns import (
-    DATE,
-    INTEGER,
-    NUMBER,
-    TEXT,
-    HeaderMatch,
-    InputFile,
-    match_headers,
-)
+from core.services.ingestion.columns import DATE, INTEGER, NUMBER, TEXT, InputFile, match_headers
 from core.services.ingestion.errors import IngestionFailed
 
-# Day 0 of Excel's 1900 date system as used by every date after 1900-02-28.
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-# Serial of 9999-12-31, the last date Excel knows.
-EXCEL_LAST_SERIAL = 2958465
-BIGINT = 2**63  # whole numbers staged lie in [-BIGINT, BIGINT)
+if TYPE_CHECKING:
+    from core.services.ingestion.columns import HeaderMatch
 
-# Bounds checked before a workbook is parsed (open_sheet), so a hostile file is refused at once
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's dates after 1900-02-28
+EXCEL_LAST_SERIAL = 2958465  # 9999-12-31, the last date Excel knows
+BIGINT = 2**63  # whole numbers staged lie in [-BIGINT, BIGINT)
+# Bounds checked before a workbook is parsed (check_sizes), so a hostile file is refused at once
 # instead of holding the run (and its lock) while calamine inflates it. The 1M-loan sample
 # workbook is 45 MiB on disk and about 300 MiB unpacked, without shared strings.
 MAX_WORKBOOK_BYTES = 200 * 2**20  # the file on disk
 MAX_UNPACKED_BYTES = 1024 * 2**20  # the members of an .xlsx/.ods zip, as their headers declare
 MAX_SHARED_STRINGS_BYTES = 64 * 2**20  # xl/sharedStrings.xml, where every text cell lives
 SHARED_STRINGS = "xl/sharedStrings.xml"
-# A text cell longer than this is cut to one character more before staging (the rules then
-# refuse it as too long or not a number, and the report shows its start): no column holds more
-# than 100 characters, and staging never carries a huge cell.
+# A text cell longer than this is cut to one character more before staging: no column holds
+# more than 100, so the rules refuse it and the report shows its start.
 MAX_CELL_CHARS = 1000
-# Rows per block handed to COPY (CopySource.read).
-BLOCK_ROWS = 1000
-
-# Text cells read as numbers and dates: plain decimal notation, up to 30 digits each side of
-# the point; an ISO date, optionally with a time of day.
+BLOCK_ROWS = 1000  # rows per block handed to COPY (CopySource.read)
+# Text cells read as numbers (plain decimal notation, up to 30 digits each side of the point)
+# and as dates (ISO, optionally with a time of day).
 NUMBER_TEXT = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})")
 DATE_TEXT = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
@@ -70,7 +51,6 @@ DATE_TEXT = re.compile(
 # PostgreSQL's COPY text format: tab-separated fields, NULL as \N, these characters escaped.
 NULL = "\\N"
 ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NEEDS_ESCAPE = re.compile(r"[\\\n\r]")  # (a tab shows in the count of tabs)
 
 Text = str | None
 Field = tuple[Text, Text]  # (the column's field, its text field)
@@ -134,26 +114,17 @@ def date_field(value: object) -> Field:
     return None, text
 
 
-def text_field(value: object) -> Field:
-    return cell_text(value), None
-
-
 FIELDS: dict[str, Callable[[object], Field]] = {
     INTEGER: integer_field,
     NUMBER: number_field,
     DATE: date_field,
-    TEXT: text_field,
+    TEXT: lambda value: (cell_text(value), None),
 }
 
 
 def copy_fields(texts: Sequence[Text]) -> str:
-    """The COPY text of one row's fields (None is NULL), escaped where a field needs it."""
-    line = "\t".join([text or "" for text in texts])
-    if line.count("\t") != len(texts) - 1 or _NEEDS_ESCAPE.search(line):  # rare
-        return "\t".join([NULL if text is None else text.translate(ESCAPES) for text in texts])
-    if None in texts:
-        return "\t".join([NULL if text is None else text for text in texts])
-    return line
+    """The COPY text of one row's fields (None is NULL)."""
+    return "\t".join([NULL if text is None else text.translate(ESCAPES) for text in texts])
 
 
 @dataclass
@@ -174,18 +145,24 @@ class SheetRows:
         render = [FIELDS[c.kind] for c in staged]
         with_text = [i for i, c in enumerate(staged) if c.text_column]
         # A row of floats and dates where the columns expect them (every row of the real loan
-        # file) is formatted whole, in two steps: the row number and the whole numbers, where
-        # "%.15g" prints a whole float below 1e15 as its digits and anything else with a ".",
-        # an "e" or an "n" (that row goes cell by cell); then the other numbers (repr, a
-        # trailing ".0" cut, as number_field) and the dates (str: ISO). Files with text
-        # columns go cell by cell.
+        # file) is formatted whole: the row number and the whole numbers, where "%.15g" prints
+        # a whole float below 1e15 as its digits and anything else with a ".", an "e" or an "n"
+        # (that row goes cell by cell); the other numbers as number_field does (repr, a
+        # trailing ".0" cut), the dates as ISO. Files with text columns go cell by cell.
         whole = sum(c.kind == INTEGER for c in staged)
         expected = tuple(dt.date if c.kind == DATE else float for c in staged)
-        fast = len(with_text) == len(staged)  # (a file without text columns)
+        fast = len(with_text) == len(staged)  # (no text column)
         head = "%d\t" + "%.15g\t" * whole
         tail = "".join("%s\t" if c.kind == DATE else "%r\t" for c in staged[whole:])
         no_texts = "\t".join([NULL] * len(with_text)) + "\n"
-        for row_number, values in self._values():
+        positions = [self.header.positions[c.name] for c in staged]
+        pick, needed = itemgetter(*positions), max(positions) + 1
+        for row_number, cells in enumerate(islice(self._rows(), self.header_row, None)):
+            row_number += self.header_row + 1  # as Excel numbers it
+            if len(cells) >= needed:
+                values = pick(cells)
+            else:  # a short row: its missing cells are empty
+                values = [cells[p] if p < len(cells) else None for p in positions]
             if fast and tuple(map(type, values)) == expected:
                 line = head % (row_number, *values[:whole])
                 if "." not in line and "e" not in line and "n" not in line:
@@ -196,23 +173,12 @@ class SheetRows:
             if texts.count(None) < len(texts):  # not an empty row
                 yield f"{row_number}\t{copy_fields(texts)}\n"
 
-    def _values(self) -> Iterator[tuple[int, Sequence[object]]]:
-        """(row number, the cells in staged order) for every row below the header."""
-        positions = [self.header.positions[c.name] for c in self.file.staged]
-        pick, needed = itemgetter(*positions), max(positions) + 1
-        for row_number, cells in enumerate(islice(self._rows(), self.header_row, None)):
-            if len(cells) >= needed:
-                yield self.header_row + 1 + row_number, pick(cells)
-            else:
-                padded = [cells[p] if p < len(cells) else None for p in positions]
-                yield self.header_row + 1 + row_number, padded
-
 
 class CopySource:
-    """What psycopg2's copy_expert reads: each read() returns the next block of COPY lines
-    (BLOCK_ROWS rows, whatever size it asks for: psycopg2 sends what it gets), "" at the end,
-    and reports the rows read so far to on_rows. An error of the lines' reader is kept in
-    `error`, since psycopg2 answers it with an error of its own."""
+    """What psycopg2's copy_expert reads: each read() returns the next block of BLOCK_ROWS
+    lines, whatever size it asks for (psycopg2 sends what it gets), and reports the rows read
+    so far to on_rows. An error of the lines' reader is kept in `error`: psycopg2 answers it
+    with an error of its own."""
 
     def __init__(self, lines: Iterator[str], on_rows: Callable[[int], None]) -> None:
         self._lines, self._on_rows = lines, on_rows
@@ -231,11 +197,11 @@ class CopySource:
         return "".join(block)
 
 
-@contextmanager
-def open_sheet(path: Path, file: InputFile) -> Iterator[SheetRows]:
-    """Open the first sheet of the workbook at path and match its header row (the first
-    non-empty row) against the file's columns. Fails (IngestionFailed) when the file cannot be
-    read, is over the bounds above, or a required column is missing."""
+def open_sheet(path: Path, file: InputFile) -> SheetRows:
+    """Parse the first sheet of the workbook at path (calamine keeps it in memory; the file is
+    closed) and match its header row (the first non-empty row) against the file's columns.
+    Fails (IngestionFailed) when the file cannot be read, is over the bounds above, or a
+    required column is missing."""
     if not path.is_file():
         raise IngestionFailed(f"{file.name} file {path} does not exist")
     check_sizes(path, file)
@@ -255,16 +221,10 @@ def open_sheet(path: Path, file: InputFile) -> Iterator[SheetRows]:
             if any(cell_text(cell) is not None for cell in cells):
                 header_cells = cells
                 break
-        header = match_headers(
-            file,
-            header_cells,
-            file_label=path.name,
-            header_row=max(header_row, 1),
-            first_column=sheet.start[1] if sheet.start else 0,
-        )
-        last_row = sheet.end[0] + 1 if sheet.end else 0
-        total_rows = max(last_row - header_row, 0)
-        yield SheetRows(path.name, header_row, total_rows, header, file, sheet.iter_rows)
+        first_column = sheet.start[1] if sheet.start else 0
+        header = match_headers(file, header_cells, path.name, max(header_row, 1), first_column)
+        total_rows = max((sheet.end[0] + 1 if sheet.end else 0) - header_row, 0)
+        return SheetRows(path.name, header_row, total_rows, header, file, sheet.iter_rows)
 
 
 def check_sizes(path: Path, file: InputFile) -> None:
@@ -277,15 +237,11 @@ def check_sizes(path: Path, file: InputFile) -> None:
             raise IngestionFailed(f"{file.name} file {path} {what} {mib} {holds}")
 
     refuse("is", path.stat().st_size, MAX_WORKBOOK_BYTES, "have")
-    if not zipfile.is_zipfile(path):
-        return  # .xls and friends: calamine reads them, bounded by the size on disk
     try:
         with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
+            members = {m.filename: m.file_size for m in archive.infolist()}
     except (zipfile.BadZipFile, OSError, ValueError):
-        return  # calamine names the problem (open_sheet)
-    refuse("unpacks to", sum(m.file_size for m in members), MAX_UNPACKED_BYTES, "hold")
-    for member in members:
-        if member.filename == SHARED_STRINGS:
-            what = f"holds text cells ({SHARED_STRINGS}) of"
-            refuse(what, member.file_size, MAX_SHARED_STRINGS_BYTES, "hold")
+        return  # not a zip (.xls: bounded by its size on disk), or calamine names the problem
+    refuse("unpacks to", sum(members.values()), MAX_UNPACKED_BYTES, "hold")
+    shared = members.get(SHARED_STRINGS, 0)
+    refuse(f"holds text cells ({SHARED_STRINGS}) of", shared, MAX_SHARED_STRINGS_BYTES, "hold")

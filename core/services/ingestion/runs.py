@@ -1,26 +1,36 @@
-"""The ingestion_runs table: one row per run, the record of how it ended (its result or its
-failure report), written outside the run's own transaction so a failure stays recorded after
-the load rolled back."""
+"""A run's life in ingestion_runs, one row per run: enqueued on the Celery broker (queued),
+taken by a worker (running), ended (succeeded with its result, or failed with its report). The
+row, written outside the run's transaction, is the record of how the run ended."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from celery import current_app
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import KombuError
+from kombu.utils.url import maybe_sanitize_url
+from redis.exceptions import RedisError
 
 from core.models import IngestionRun, IngestionStatus
+from core.services.health import broker_is_up
 from core.services.ingestion.errors import FailureReport, IngestionFailed
 from core.services.ingestion.steps import run_sql
 
 if TYPE_CHECKING:
-    from core.services.ingestion.pipeline import IngestionResult
+    from core.services.ingestion.steps import IngestionResult
 
 logger = logging.getLogger(__name__)
+
+INGEST_TASK = "core.tasks.ingest_data"
 
 # A run whose task was delivered this many times (its worker died each time: killed, out of
 # memory) is not started again: the task fails with the run recorded as failed.
@@ -42,6 +52,31 @@ def files_digest(customers_file: Path, loans_file: Path) -> str:
     return digest.hexdigest()
 
 
+class BrokerUnavailable(Exception):
+    """The Celery broker cannot be reached, so nothing was enqueued."""
+
+
+def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None = None) -> str:
+    """Record a queued run (with the files' digest, taken here when not given) and send its
+    task; returns the task id. The broker is pinged first (seconds at most): an unreachable
+    broker fails at once instead of leaving the caller to the client's retries."""
+    broker = maybe_sanitize_url(settings.CELERY_BROKER_URL)
+    if not broker_is_up():
+        raise BrokerUnavailable(f"cannot reach the Celery broker at {broker}; is Redis running?")
+    task_id = str(uuid.uuid4())
+    digest = digest or files_digest(customers_file, loans_file)
+    run = record_queued(task_id, customers_file, loans_file, digest)
+    try:
+        current_app.send_task(
+            INGEST_TASK, args=[str(customers_file), str(loans_file)], task_id=task_id, retry=False
+        )
+    except (KombuError, RedisError, OSError) as exc:
+        fail_run(run, FailureReport(f"could not enqueue the run: {exc}"))
+        message = f"cannot send the task to the Celery broker at {broker}: {exc}"
+        raise BrokerUnavailable(message) from exc
+    return task_id
+
+
 def record_queued(task_id: str, customers: Path, loans: Path, digest: str | None = None):
     """The row of a run just sent to the broker."""
     return IngestionRun.objects.create(
@@ -51,10 +86,10 @@ def record_queued(task_id: str, customers: Path, loans: Path, digest: str | None
 
 
 def start_run(task_id: str | None, customers: Path, loans: Path) -> IngestionRun:
-    """Mark the run as running (its queued row, or a new row) and hold its lock (hold_run.sql)
-    until release_run; a redelivered task starts over, one attempt more, unless its worker died
-    during each of MAX_ATTEMPTS attempts: then the run is failed (IngestionFailed). Other runs
-    left running by a dead worker are marked abandoned first."""
+    """Mark the run running (its queued row, or a new one) and hold its lock (hold_run.sql)
+    until release_run. A redelivered task starts over, one attempt more, unless its worker died
+    during each of MAX_ATTEMPTS attempts: then the run fails (IngestionFailed). Runs left
+    running by a dead worker are marked abandoned first."""
     mark_abandoned()
     values = {
         "customers_file": str(customers), "loans_file": str(loans),
@@ -115,11 +150,10 @@ def fail_run(
     run: IngestionRun, report: FailureReport, *, rows_read: int = 0, refused: bool = False
 ) -> None:
     """Record the failure; never raises (the original error matters more). refused: the files
-    themselves were refused (a problem report, a missing column, an unreadable workbook), so
-    the same files fail the same way again; otherwise (a crash, a lost database) a rerun may
-    succeed."""
+    themselves were refused (a report, a missing column, an unreadable workbook) and would fail
+    again; otherwise (a crash, a lost database) a rerun may succeed."""
     run.status, run.finished_at, run.rows_read = IngestionStatus.FAILED, timezone.now(), rows_read
-    run.error_report = report.as_json() | {"refused": refused}
+    run.error_report = asdict(report) | {"refused": refused}  # (the problems as dicts too)
     try:
         run.save(update_fields=["status", "finished_at", "rows_read", "error_report"])
     except DatabaseError:
@@ -131,19 +165,11 @@ def last_succeeded_run() -> IngestionRun | None:
 
 
 def refused_run_of(customers: Path, loans: Path, digest: str) -> IngestionRun | None:
-    """The last run of these very files (same paths, same digest) when it was refused; None
-    when they were never run, or their last run succeeded, is in progress or failed for
-    another reason."""
-    last = (
-        IngestionRun.objects.filter(
-            customers_file=str(customers), loans_file=str(loans), files_digest=digest
-        )
-        .order_by("-id")
-        .first()
-    )
-    if last is None or last.status != IngestionStatus.FAILED:
-        return None
-    return last if (last.error_report or {}).get("refused") else None
+    """The last run of these very files (same paths, same digest) when it was refused."""
+    files = {"customers_file": str(customers), "loans_file": str(loans), "files_digest": digest}
+    last = IngestionRun.objects.filter(**files).order_by("-id").first()
+    refused = last is not None and (last.error_report or {}).get("refused")
+    return last if refused and last.status == IngestionStatus.FAILED else None
 
 
 def run_of_task(task_id: str) -> IngestionRun | None:

@@ -1,27 +1,19 @@
-"""The SQL steps of a run, in the order pipeline.py takes them: stage each file's rows by one
-COPY into its TEMP table, validate the staged rows set-based, then load them. Each step is a
-file of sql/queries/ingestion/; a few are templates whose {placeholders} are composed from the
-column definitions (columns.py) as psycopg2.sql identifiers and literals.
-
-Staging collects nothing in Python: rows are rendered as psycopg2 asks for the next block.
-Every rendered row loads, since a cell PostgreSQL could not read as its column's type sits in
-the column's text field (read.py); the cell rules then judge every cell. The rules fill the
-TEMP table ingest_problems; the run goes on to the load only when it stays empty.
+"""The SQL steps of a run (pipeline.py takes them in order): stage each file's rows by one COPY
+into its TEMP table, rendered as psycopg2 asks for the next block; validate the staged rows
+set-based into ingest_problems; load them when it stays empty. Each step is a file of
+sql/queries/ingestion/; templates get their {placeholders} from the column definitions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from psycopg2 import sql
 
-from core.services.ingestion.columns import FILES, LOANS, Column, InputFile
-from core.services.ingestion.errors import (
-    MAX_REPORTED_PROBLEMS,
-    MAX_REPORTED_VALUE_CHARS,
-    FailureReport,
-    Problem,
-)
+from core.models import MAX_TENURE_MONTHS
+from core.services.ingestion import errors
+from core.services.ingestion.columns import FILES, InputFile
+from core.services.ingestion.errors import FailureReport, Problem
 from core.services.ingestion.progress import ProgressTracker
 from core.services.ingestion.read import CopySource, SheetRows
 from core.sqlfiles import read_sql
@@ -33,12 +25,9 @@ def composed(cursor, name: str, **parts: sql.Composable) -> str:
     """The template sql/queries/ingestion/<name>.sql with its placeholders filled."""
     raw = getattr(cursor, "cursor", cursor)  # psycopg2's own cursor under Django's wrapper
     # Comment lines are left out: they name the placeholders, which are filled only in the SQL.
-    text = read_sql(f"{SQL_DIR}/{name}.sql").splitlines()
-    return (
-        sql.SQL("\n".join(ln for ln in text if not ln.startswith("--")))
-        .format(**parts)
-        .as_string(raw)
-    )
+    lines = read_sql(f"{SQL_DIR}/{name}.sql").splitlines()
+    template = sql.SQL("\n".join(line for line in lines if not line.startswith("--")))
+    return template.format(**parts).as_string(raw)
 
 
 def run_sql(cursor, name: str, params: dict | None = None, parts: dict | None = None) -> None:
@@ -50,28 +39,21 @@ def run_sql(cursor, name: str, params: dict | None = None, parts: dict | None = 
 # --- stage -------------------------------------------------------------------------------------
 
 
-def _columns(file: InputFile, *, types: bool) -> sql.Composable:
-    names = [("row_no", "integer NOT NULL"), *file.staging_columns]
-    return sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) if types else sql.Identifier(n)
-        for n, t in names
-    )
-
-
 def create_staging(cursor) -> None:
-    run_sql(cursor, "create_staging", parts={f.name: _columns(f, types=True) for f in FILES})
+    """Each file's TEMP table: row_no, then its staging columns, in the reader's field order."""
+    parts = {
+        f.name: sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
+                                   for n, t in [("row_no", "integer NOT NULL"), *f.staging_columns])
+        for f in FILES
+    }  # fmt: skip
+    run_sql(cursor, "create_staging", parts=parts)
 
 
 def copy_rows(cursor, rows: SheetRows, tracker: ProgressTracker) -> None:
     """Stage one file's rows into its table; progress in data rows (blank rows are skipped)."""
     name = rows.file.name
     tracker.set_stage(f"copying {name}")
-    statement = composed(
-        cursor,
-        "copy_rows",
-        table=sql.Identifier(rows.file.table),
-        columns=_columns(rows.file, types=False),
-    )
+    statement = composed(cursor, "copy_rows", table=sql.Identifier(rows.file.table))
     source = CopySource(rows.copy_lines(), lambda done: tracker.advance(name, done))
     try:
         # positional block size: Django's debug cursor wrapper takes no keywords
@@ -86,55 +68,39 @@ def copy_rows(cursor, rows: SheetRows, tracker: ProgressTracker) -> None:
 # --- validate ----------------------------------------------------------------------------------
 
 
-def cell_rule(c: Column) -> sql.Composable:
-    """The call that judges one cell of the column: ingest_<kind>_problem
-    (sql/ingestion_cells_v3.sql) with its bounds."""
-    cells = [sql.Identifier(c.name)] + ([sql.Identifier(c.text_column)] if c.text_column else [])
-    args = sql.SQL(", ").join(cells + [sql.Literal(b) for b in c.bounds])
-    return sql.SQL("{}({})").format(sql.Identifier(f"ingest_{c.kind}_problem"), args)
-
-
 def check_cells(cursor, file: InputFile) -> None:
-    """The cell rules of one file, over its staged rows."""
-    problems = [sql.Identifier(f"{c.name}_problem") for c in file.columns]
-    cells = []
-    for column, problem in zip(file.columns, problems, strict=True):
-        value = sql.Identifier(column.name)
-        if column.text_column:  # the cell as the file has it: its text, or its value's
-            value = sql.SQL("coalesce({}, {}::text)").format(
-                sql.Identifier(column.text_column), value
-            )
-        cells.append(sql.SQL("({}, {}, {})").format(sql.Literal(column.name), value, problem))
-    rules = (
-        sql.SQL("{} AS {}").format(cell_rule(c), p)
-        for c, p in zip(file.columns, problems, strict=True)
-    )
-    parts = {
-        "table": sql.Identifier(file.table),
-        "file_order": sql.Literal(file.order),
-        "rules": sql.SQL(", ").join(rules),
-        "cells": sql.SQL(", ").join(cells),
-        "problems": sql.SQL(", ").join(problems),
-    }
+    """The cell rules of one file over its staged rows: for each column, ingest_<kind>_problem
+    (sql/ingestion_cells_v3.sql) on the cell (and its text field), with the column's bounds."""
+    rules, cells, problems = [], [], []
+    for c in file.columns:
+        problem, value = sql.Identifier(f"{c.name}_problem"), sql.Identifier(c.name)
+        args = [value] + [sql.Literal(b) for b in c.bounds]
+        if c.text_column:  # the cell as the file has it: its text, or its value's
+            args.insert(1, sql.Identifier(c.text_column))
+            value = sql.SQL("coalesce({}, {}::text)").format(sql.Identifier(c.text_column), value)
+        rule = sql.SQL("{}({})").format(
+            sql.Identifier(f"ingest_{c.kind}_problem"), sql.SQL(", ").join(args)
+        )
+        rules.append(sql.SQL("{} AS {}").format(rule, problem))
+        cells.append(sql.SQL("({}, {}, {})").format(sql.Literal(c.name), value, problem))
+        problems.append(problem)
+    parts = {"table": sql.Identifier(file.table), "file_order": sql.Literal(file.order)}
+    parts |= {k: sql.SQL(", ").join(v) for k, v in [("rules", rules), ("cells", cells),
+                                                    ("problems", problems)]}  # fmt: skip
     run_sql(cursor, "cell_problems", parts=parts)
 
 
 def check_files(cursor) -> None:
     """Rules across the rows of the files, over the staged rows of both."""
-    run_sql(cursor, "file_problems", {"max_tenure": LOANS.column("tenure").high})
-
-
-def check_against_database(cursor) -> None:
-    """Rules against existing customers; call after lock_tables.sql."""
-    run_sql(cursor, "database_problems")
+    run_sql(cursor, "file_problems", {"max_tenure": MAX_TENURE_MONTHS})
 
 
 def problem_report(cursor, sheets: list[SheetRows]) -> FailureReport | None:
     """The first problems in file order and their total, or None when there is none; files
     and columns named as the sheets spell them ('E "Phone Number"')."""
     params = {
-        "limit": MAX_REPORTED_PROBLEMS,
-        "value_max_length": MAX_REPORTED_VALUE_CHARS,
+        "limit": errors.MAX_REPORTED_PROBLEMS,
+        "value_max_length": errors.MAX_REPORTED_VALUE_CHARS,
         "column_order": [f"{f.order}:{c.name}" for f in FILES for c in f.columns],
     }
     run_sql(cursor, "problem_report", params)
@@ -155,15 +121,33 @@ def problem_report(cursor, sheets: list[SheetRows]) -> FailureReport | None:
 
 
 @dataclass(frozen=True)
-class LoadCounts:
+class IngestionResult:
+    """What a run did: the task's result, and ingestion_runs.result."""
+
     customers_inserted: int
     customers_updated: int
     loans_inserted: int
     loans_updated: int
     ids_remapped: int
+    run_id: int = 0
+    rows_read: int = 0  # non-empty data rows of both files ...
+    customer_rows: int = 0  # ... of the customer file
+    loan_rows: int = 0  # ... of the loan file
+
+    @property
+    def rows_inserted(self) -> int:
+        return self.customers_inserted + self.loans_inserted
+
+    @property
+    def rows_updated(self) -> int:
+        return self.customers_updated + self.loans_updated
+
+    def as_dict(self) -> dict[str, int]:
+        totals = {"rows_inserted": self.rows_inserted, "rows_updated": self.rows_updated}
+        return asdict(self) | totals
 
 
-def load(cursor) -> LoadCounts:
+def load(cursor) -> IngestionResult:
     """Write the validated rows: customers, then loans, then the loans sequence. Called inside
     the run's transaction under the table locks of lock_tables.sql (reads and decisions go on,
     writers wait). A handful of set-based statements write every row, and nothing changes a
@@ -177,4 +161,6 @@ def load(cursor) -> LoadCounts:
     run_sql(cursor, "insert_loans")
     run_sql(cursor, "advance_sequences")
     customers_updated = customers_written - customers_inserted
-    return LoadCounts(customers_inserted, customers_updated, loans_new, loans_updated, ids_remapped)
+    return IngestionResult(
+        customers_inserted, customers_updated, loans_new, loans_updated, ids_remapped
+    )

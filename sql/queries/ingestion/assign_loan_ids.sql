@@ -1,16 +1,12 @@
--- The loan_id of every loan row of the file that does not simply keep its file Loan ID, decided
--- before anything is written (ingest_loan_ids: row_no, loan_id, is_new):
+-- The loan_id of every loan row that does not simply keep its file Loan ID, decided before
+-- anything is written (ingest_loan_ids: row_no, loan_id, is_new):
 --   * a (customer, Loan ID) pair already loaded keeps its loan_id forever (is_new false);
---   * a new pair keeps its file Loan ID (and has no row here) when no loan has that id and no
---     earlier new row (in file order) takes it;
---   * every other new row gets a fresh id from the identity sequence's range (is_new true): the
---     next ids it would hand out (from 1,000,000,000 on, migrations_sql/0007_service_ids.up.sql),
---     past every id in use and every Loan ID of the file, given in file order. (A sequence never
---     called since its last RESTART hands out its START value next.)
--- Runs under lock_tables.sql, so no other writer can take one of these ids meanwhile. The
--- sequence itself is only moved past them at the end (advance_sequences.sql): nextval() is not
--- transactional, and a run that fails must leave the sequence as it was.
--- Returns (new loans, remapped loans).
+--   * a new pair keeps its file Loan ID (no row here) unless a loan has that id or an earlier
+--     new row (in file order) takes it; then it gets a fresh id (is_new true): the next ids the
+--     identity sequence would hand out (from 1,000,000,000 on: 0007_service_ids.up.sql), past
+--     every id in use and every Loan ID of the file, in file order.
+-- Under lock_tables.sql no other writer takes these ids; the sequence is moved past them only
+-- at the end (advance_sequences.sql: nextval() is not transactional). Returns (new, remapped).
 CREATE TEMP TABLE ingest_loan_ids ON COMMIT DROP AS
 WITH existing AS (
     SELECT t.row_no, l.loan_id

@@ -1,3 +1,3 @@
--- One file's rows into its staging table (steps.py): {table} and its {columns}, in the order
--- of the reader's fields.
-COPY {table} ({columns}) FROM STDIN;
+-- One file's rows into its staging table {table} (steps.py), whose columns are in the order of
+-- the reader's fields (create_staging.sql).
+COPY {table} FROM STDIN;

@@ -1,9 +1,8 @@
--- Staging for one ingestion run, temporary, dropped when the run's transaction ends. A
--- template (steps.py): {customers} and {loans} are each file's columns, composed from its
--- definition (core/services/ingestion/columns.py): row_no, the row as Excel numbers it; one
--- column per file column (bigint, numeric, date or text); for each number or date column,
--- <column>_text, the cell's text when it is not a number or date (the reader's rendering,
--- read.py), so the rules tell a missing cell from an unreadable one and quote it.
+-- Staging for one ingestion run, dropped when its transaction ends. A template (steps.py):
+-- {customers} and {loans} are each file's columns (core/services/ingestion/columns.py): row_no,
+-- the row as Excel numbers it; one column per file column (bigint, numeric, date or text); for
+-- each non-text column <column>_text, the cell's text when it is not of the column's kind
+-- (read.py), so the rules tell a missing cell from an unreadable one and quote it.
 -- ingest_problems: every refused cell or row, keyed by the staging column's name.
 DROP TABLE IF EXISTS pg_temp.ingest_customers, pg_temp.ingest_loans, pg_temp.ingest_problems,
                      pg_temp.ingest_loan_ids;

@@ -4,7 +4,7 @@
 -- A repeated key is reported on every occurrence after the first. Repeated keys are found by
 -- grouping (a hash, in memory under run_settings.sql's work_mem), not by sorting the file; the
 -- rows of a key are looked up only when it is repeated.
--- Parameter: max_tenure (the Tenure column's bound, columns.py), which guards the casts.
+-- Parameter: max_tenure (MAX_TENURE_MONTHS, core/models.py), which guards the casts.
 INSERT INTO ingest_problems (file_order, row_no, column_name, value, reason)
 SELECT 1, c.row_no, 'customer_id', c.customer_id::text,
        'Customer ID repeated in the customer file (first at row ' || d.first_row || ')'

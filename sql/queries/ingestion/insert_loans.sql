@@ -1,20 +1,14 @@
--- Loans of the file not loaded before: the staged rows without a row in ingest_loan_ids
--- (they keep their file Loan ID) and those it gives a fresh id (is_new), see
--- assign_loan_ids.sql. monthly_installment is the file's "Monthly payment" as given;
--- is_active = loan_is_active(end_date). The loans INSERT trigger adds each customer's delta to
--- current_debt. Rows go in customer order, which keeps the index work local; the ids do not
--- depend on it.
---
--- The foreign key to customers is checked once for the whole set instead of row by row (the
--- row checks cost about half as much again as the rest of this insert: bench/RESULTS.md). The
--- insert runs with session_replication_role 'replica', which skips the key's row triggers, and
--- the DO block below checks the set with one anti-join and raises the key's own error (23503)
--- for a loan without its customer. The check stays true until commit: under lock_tables.sql no
--- customer can be deleted. Replica mode is taken only when this role may set it (a superuser,
--- or GRANT SET ON PARAMETER session_replication_role) and when no trigger of loans that an
--- INSERT fires would be skipped by it (the current_debt triggers fire ALWAYS:
--- migrations_sql/0016_debt_triggers_always.up.sql); otherwise the key's row checks run as
--- usual. Either way, nothing else changes.
+-- Loans of the file not loaded before: staged rows without a row in ingest_loan_ids keep their
+-- file Loan ID, those with is_new get its fresh id (assign_loan_ids.sql). monthly_installment is
+-- the file's "Monthly payment"; is_active = loan_is_active(end_date); the loans INSERT trigger
+-- adds each customer's delta to current_debt. Rows go in customer order (local index work).
+-- The foreign key to customers is checked once for the set, not row by row (bench/RESULTS.md):
+-- the insert runs with session_replication_role 'replica', which skips the key's row triggers,
+-- after the DO block's anti-join raised the key's own error (23503) for a loan without its
+-- customer; under lock_tables.sql no customer can be deleted until commit. Replica mode is
+-- taken only when this role may set it and no INSERT trigger of loans would be skipped (the
+-- current_debt triggers fire ALWAYS: migrations_sql/0016_debt_triggers_always.up.sql); else
+-- the key's row checks run as usual, with the same outcome.
 SELECT set_config('session_replication_role', 'replica', true)
  WHERE has_parameter_privilege('session_replication_role', 'SET')
    AND NOT EXISTS (SELECT 1

@@ -1,11 +1,8 @@
 -- Loans of the file already loaded (same customer and Loan ID: ingest_loan_ids.is_new false)
--- keep their loan_id and get the file's values, only where a value differs. One statement; the
--- loans UPDATE trigger adds each customer's delta to current_debt. Returns the rows updated.
--- A loan with recorded payments (repayments) belongs to the ledger from its first payment on:
--- the file's row for it changes nothing (not EMIs paid on Time, nor amount, rate, tenure, EMI
--- or dates), so re-ingesting never rewrites what the ledger recorded or derived.
--- (The upsert of loans is this statement and insert_loans.sql: the rows are already sorted into
--- new and existing, and a plain INSERT is much faster than INSERT ... ON CONFLICT at 1M rows.)
+-- keep their loan_id and get the file's values where a value differs; the loans UPDATE trigger
+-- adds each customer's delta to current_debt. Returns the rows updated. A loan with recorded
+-- payments belongs to the ledger: its file row changes nothing. (With insert_loans.sql, the
+-- upsert of loans: a plain INSERT is much faster than INSERT ... ON CONFLICT at 1M rows.)
 WITH updated AS (
     UPDATE loans AS l
        SET loan_amount         = t.loan_amount,

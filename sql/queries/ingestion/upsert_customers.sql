@@ -1,8 +1,7 @@
--- Customers from the file into customers, in one statement. Customer ids are kept. An existing
--- customer (same id and, checked before, same phone) is updated only when a value differs;
--- approved_limit is kept as the file gives it; current_debt is never written here (the loans
--- triggers own it). Returns (inserted, written): written = inserted + updated. (The staged
--- numbers are numeric; INSERT casts them to the columns' types.)
+-- Customers from the file into customers, in one statement, ids kept. An existing customer
+-- (same id and, checked before, same phone) is updated only where a value differs;
+-- approved_limit as the file gives it; current_debt never (the loans triggers own it).
+-- Returns (inserted, written): written = inserted + updated.
 WITH written AS (
     INSERT INTO customers AS c
            (customer_id, first_name, last_name, phone_number, age, monthly_salary, approved_limit)

@@ -1,36 +1,27 @@
-"""Enqueueing a run through the Celery broker, and following it to its end.
-
-The command line (manage.py ingest_data) uses these; the worker runs pipeline.run_ingestion.
-"""
+"""Following an ingestion run enqueued on the broker to its end, for `manage.py ingest_data
+--wait` (and bench/ingest.py, which follows a run as the command does): its progress for the
+progress bar, how it ended, and what to tell the operator when no worker takes it or a worker
+runs it against another database."""
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from celery import current_app, states
 from django.conf import settings
 from django.db import connection
 from kombu.exceptions import KombuError
-from kombu.utils.url import maybe_sanitize_url
 from redis.exceptions import RedisError
 
 from core.models import IngestionStatus
-from core.services.health import broker_is_up
 from core.services.ingestion import runs
 from core.services.ingestion.errors import FailureReport
 from core.services.ingestion.progress import FILES, Meta
 
-INGEST_TASK = "core.tasks.ingest_data"
 POLL_SECONDS = 0.25
-
-
-class BrokerUnavailable(Exception):
-    """The Celery broker cannot be reached, so nothing was enqueued."""
 
 
 class WaitTimedOut(Exception):
@@ -43,29 +34,6 @@ class NoWorker(WaitTimedOut):
 
 class OtherDatabase(Exception):
     """A worker runs (or ran) the task while this database's run row stays queued."""
-
-
-def enqueue_ingestion(customers_file: Path, loans_file: Path, digest: str | None = None) -> str:
-    """Record a queued run (with the files' digest: runs.files_digest, taken here when not
-    given) and send its task; returns the task id. The broker is pinged first (a couple of
-    seconds at most), so an unreachable broker fails at once instead of leaving the caller to
-    the client's retries."""
-    broker = maybe_sanitize_url(settings.CELERY_BROKER_URL)
-    if not broker_is_up():
-        raise BrokerUnavailable(f"cannot reach the Celery broker at {broker}; is Redis running?")
-    task_id = str(uuid.uuid4())
-    digest = digest or runs.files_digest(customers_file, loans_file)
-    run = runs.record_queued(task_id, customers_file, loans_file, digest)
-    try:
-        current_app.send_task(
-            INGEST_TASK, args=[str(customers_file), str(loans_file)], task_id=task_id, retry=False
-        )
-    except (KombuError, RedisError, OSError) as exc:
-        runs.fail_run(run, FailureReport(f"could not enqueue the run: {exc}"))
-        raise BrokerUnavailable(
-            f"cannot send the task to the Celery broker at {broker}: {exc}"
-        ) from exc
-    return task_id
 
 
 @dataclass(frozen=True)
