@@ -205,10 +205,6 @@ class Loan(models.Model):
                 condition=Q(is_active=True),
                 name="loans_active_by_customer_idx",
             ),
-            # The maturity sweep: active loans whose end_date has come.
-            models.Index(
-                fields=["end_date"], condition=Q(is_active=True), name="loans_active_end_date_idx"
-            ),
         ]
         triggers = [
             # Statement-level triggers with transition tables: one UPDATE of customers per

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from core.models import Customer, IngestionRun, Loan
+from core.services.ingestion import steps
 from tests.ingestion_support import (
     REAL_CUSTOMERS,
     REAL_LOANS,
@@ -158,6 +159,53 @@ def test_a_key_repeated_three_times_is_reported_on_each_later_row_citing_the_fir
         ("loans.xlsx", 5, "B", "Loan ID repeated for customer 2 in the loan file (first at row 2)"),
     ]
     assert Customer.objects.count() == 0 and Loan.objects.count() == 0
+
+
+def repeated_loan_files(tmp_path):
+    """Files whose only problem is a (customer, Loan ID) pair given twice: every cell passes,
+    the loans' unique key refuses the load."""
+    start, end = dt.date(2020, 1, 15), dt.date(2021, 1, 15)
+    loan = [1, 7, 100000, 12, 10, 8792, 3, start, end]
+    return workbooks(tmp_path, [[1, "Ann", "Ray", 30, 9100000001, 50000, 1800000]], [loan, loan])
+
+
+def test_the_rules_across_rows_run_only_to_name_what_the_load_refused(tmp_path, monkeypatch):
+    ran: list[str] = []
+    real_run_sql = steps.run_sql
+    monkeypatch.setattr(
+        steps,
+        "run_sql",
+        lambda c, name, *a, **k: ran.append(name) or real_run_sql(c, name, *a, **k),
+    )
+    good, _ = workbooks(tmp_path / "good", [[1, "Ann", "Ray", 30, 9100000001, 50000, 1800000]], [])
+    ingest(good, workbooks(tmp_path / "g", [], [])[1])
+    assert "file_problems" not in ran and "insert_loans" in ran
+
+    ran.clear()
+    [problem] = refused(*repeated_loan_files(tmp_path / "bad")).report.problems
+    assert ran.index("insert_loans") < ran.index("file_problems")  # refused, then named
+    assert (problem.row, problem.reason) == (
+        3,
+        "Loan ID repeated for customer 1 in the loan file (first at row 2)",
+    )
+    assert not Loan.objects.exists()
+
+
+def test_a_load_refused_by_a_constraint_no_rule_names_fails_with_the_database_error(
+    tmp_path, monkeypatch
+):
+    real_run_sql = steps.run_sql
+
+    def without_file_rules(cursor, name, *args, **kwargs):
+        if name != "file_problems":
+            real_run_sql(cursor, name, *args, **kwargs)
+
+    monkeypatch.setattr(steps, "run_sql", without_file_rules)
+    with pytest.raises(IntegrityError, match="loans_customer_source_loan_unique"):
+        ingest(*repeated_loan_files(tmp_path))
+    run = IngestionRun.objects.get()
+    assert run.status == "failed" and run.error_report["refused"] is False
+    assert not Customer.objects.exists() and not Loan.objects.exists()
 
 
 @needs_real_files

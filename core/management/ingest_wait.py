@@ -22,6 +22,8 @@ from core.services.ingestion.errors import FailureReport
 from core.services.ingestion.progress import FILES, Meta
 
 POLL_SECONDS = 0.25
+# How often a running run's lock is checked (runs.mark_abandoned reads pg_locks).
+ABANDONED_CHECK_SECONDS = 1.0
 
 
 class WaitTimedOut(Exception):
@@ -64,6 +66,7 @@ def wait_for_ingestion(
     result = current_app.AsyncResult(task_id)
     started = time.monotonic()
     last: Meta = {"stage": "waiting for a worker"}
+    next_lock_check = started + ABANDONED_CHECK_SECONDS
     while True:
         # The state first: a worker marks the row running before it publishes any progress.
         state = result.state
@@ -72,10 +75,13 @@ def wait_for_ingestion(
         if status == IngestionStatus.SUCCEEDED:
             on_progress(_final(last, "succeeded", run.result))
             return Outcome(succeeded=True, result=run.result)
+        lock_check = status == IngestionStatus.RUNNING and time.monotonic() >= next_lock_check
+        if lock_check:
+            next_lock_check = time.monotonic() + ABANDONED_CHECK_SECONDS
         if (
             status == IngestionStatus.FAILED
             or state in states.PROPAGATE_STATES  # FAILURE, REVOKED
-            or (status == IngestionStatus.RUNNING and runs.mark_abandoned(task_id))
+            or (lock_check and runs.mark_abandoned(task_id))
         ):
             on_progress(_final(last, "failed", None))
             run = runs.run_of_task(task_id)  # (marked abandoned just now, perhaps)

@@ -59,10 +59,6 @@ class InputFile:
     columns: tuple[Column, ...]
 
     @property
-    def table(self) -> str:
-        return f"ingest_{self.name}"  # the TEMP staging table
-
-    @property
     def staged(self) -> tuple[Column, ...]:
         """The columns in the order of a staging row's fields: the whole numbers first (the
         reader formats them together), then the others in file order."""

@@ -1,8 +1,9 @@
 """One ingestion run (what the Celery task calls): read (read.py) → stage → validate → load
 (steps.py), all or nothing: in one transaction holding an advisory lock (runs are serialized),
-so a refused or failed run leaves customers, loans and their sequences as they were. The run
-is recorded in ingestion_runs outside that transaction (runs.py).
-"""
+so a refused or failed run leaves customers, loans and their sequences as they were; the run
+is recorded in ingestion_runs outside it (runs.py). The cell rules and the checks no constraint
+makes judge every run; the rules across rows, which the load's own constraints (keys, checks,
+the foreign key) enforce as well, run only to name the rows of a load they refused."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
+from core.models import MAX_TENURE_MONTHS
 from core.services.ingestion import runs, steps
 from core.services.ingestion.columns import CUSTOMERS, LOANS
 from core.services.ingestion.errors import FailureReport, IngestionFailed
@@ -23,6 +25,8 @@ from core.services.ingestion.read import open_sheet
 from core.services.ingestion.steps import IngestionResult
 
 logger = logging.getLogger(__name__)
+# What a load refused on the data is: a key twice in one upsert, a value, a constraint.
+DATA_ERRORS = ("21", "22", "23")  # SQLSTATE classes
 
 
 def run_ingestion(
@@ -78,11 +82,21 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
             steps.copy_rows(cursor, loans, tracker)
             tracker.set_stage("validating")
             steps.check_cells(cursor, LOANS)
-            steps.check_files(cursor)
             steps.run_sql(cursor, "lock_tables")
             steps.run_sql(cursor, "database_problems")  # (under the lock: true until commit)
+            refusal = None
+            if steps.problem_report(cursor, [customers, loans]) is None:
+                tracker.set_stage("loading")
+                try:  # (a savepoint: a load its constraints refuse leaves the staged rows)
+                    with transaction.atomic():
+                        return steps.load(cursor)
+                except DatabaseError as exc:
+                    if (getattr(exc.__cause__, "pgcode", None) or "")[:2] not in DATA_ERRORS:
+                        raise
+                    refusal = exc
+            # The rules the load's constraints enforce, run to name what was refused.
+            steps.run_sql(cursor, "file_problems", {"max_tenure": MAX_TENURE_MONTHS})
             report = steps.problem_report(cursor, [customers, loans])
-            if report is not None:
-                raise IngestionFailed.from_report(report)
-            tracker.set_stage("loading")
-            return steps.load(cursor)
+            if report is None:  # (refused by a constraint no rule names: not expected)
+                raise refusal or IngestionFailed("ingestion refused by the database")
+            raise IngestionFailed.from_report(report)

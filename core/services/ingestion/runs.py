@@ -32,9 +32,7 @@ logger = logging.getLogger(__name__)
 
 INGEST_TASK = "core.tasks.ingest_data"
 
-# A run whose task was delivered this many times (its worker died each time: killed, out of
-# memory) is not started again: the task fails with the run recorded as failed.
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # deliveries of a run whose worker died each time (killed): then it fails
 ABANDONED_MESSAGE = (
     "the worker running this ingestion stopped before the run ended (its process died or lost "
     "its database connection); nothing was loaded. Start the run again."

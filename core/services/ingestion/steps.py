@@ -1,8 +1,7 @@
 """The SQL steps of a run (pipeline.py takes them in order): stage each file's rows by one COPY
-into its TEMP table, rendered as psycopg2 asks for the next block; validate the staged rows
-set-based into ingest_problems; load them when it stays empty. Each step is a file of
-sql/queries/ingestion/; templates get their {placeholders} from the column definitions.
-"""
+into its TEMP table, rendered as psycopg2 asks for the next block; judge the staged rows
+set-based into ingest_problems; load them. Each step is a file of sql/queries/ingestion/;
+templates get their {placeholders} from the column definitions."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from dataclasses import asdict, dataclass
 
 from psycopg2 import sql
 
-from core.models import MAX_TENURE_MONTHS
 from core.services.ingestion import errors
 from core.services.ingestion.columns import FILES, InputFile
 from core.services.ingestion.errors import FailureReport, Problem
@@ -53,7 +51,7 @@ def copy_rows(cursor, rows: SheetRows, tracker: ProgressTracker) -> None:
     """Stage one file's rows into its table; progress in data rows (blank rows are skipped)."""
     name = rows.file.name
     tracker.set_stage(f"copying {name}")
-    statement = composed(cursor, "copy_rows", table=sql.Identifier(rows.file.table))
+    statement = composed(cursor, "copy_rows", table=sql.Identifier(f"ingest_{name}"))
     source = CopySource(rows.copy_lines(), lambda done: tracker.advance(name, done))
     try:
         # positional block size: Django's debug cursor wrapper takes no keywords
@@ -84,15 +82,10 @@ def check_cells(cursor, file: InputFile) -> None:
         rules.append(sql.SQL("{} AS {}").format(rule, problem))
         cells.append(sql.SQL("({}, {}, {})").format(sql.Literal(c.name), value, problem))
         problems.append(problem)
-    parts = {"table": sql.Identifier(file.table), "file_order": sql.Literal(file.order)}
+    parts = {"table": sql.Identifier(f"ingest_{file.name}"), "file_order": sql.Literal(file.order)}
     parts |= {k: sql.SQL(", ").join(v) for k, v in [("rules", rules), ("cells", cells),
                                                     ("problems", problems)]}  # fmt: skip
     run_sql(cursor, "cell_problems", parts=parts)
-
-
-def check_files(cursor) -> None:
-    """Rules across the rows of the files, over the staged rows of both."""
-    run_sql(cursor, "file_problems", {"max_tenure": MAX_TENURE_MONTHS})
 
 
 def problem_report(cursor, sheets: list[SheetRows]) -> FailureReport | None:

@@ -1,9 +1,9 @@
--- Rules across cells and rows inside the files: keys repeated in a file, installments paid on
--- time beyond the tenure, and end dates that are not the start date + tenure months
--- (loan_end_date, the function the loans_end_date_matches_tenure constraint uses).
--- A repeated key is reported on every occurrence after the first. Repeated keys are found by
--- grouping (a hash, in memory under run_settings.sql's work_mem), not by sorting the file; the
--- rows of a key are looked up only when it is repeated.
+-- Rules across rows, each one the load's own constraints also enforce (a key, a check, the
+-- foreign key), so they run only to name the rows of a refused load: keys repeated in a file,
+-- installments paid on time beyond the tenure, end dates other than the start date + tenure
+-- months (loan_end_date, as loans_end_date_matches_tenure), loans of unknown customers (under
+-- lock_tables.sql). A repeated key is reported on every occurrence after the first, found by
+-- grouping (a hash, in memory under run_settings.sql's work_mem).
 -- Parameter: max_tenure (MAX_TENURE_MONTHS, core/models.py), which guards the casts.
 INSERT INTO ingest_problems (file_order, row_no, column_name, value, reason)
 SELECT 1, c.row_no, 'customer_id', c.customer_id::text,
@@ -49,4 +49,11 @@ SELECT 2, l.row_no, 'end_date', l.end_date::text,
  WHERE CASE WHEN l.tenure BETWEEN 1 AND %(max_tenure)s
             THEN l.end_date <> loan_end_date(l.start_date, l.tenure::integer)
             ELSE false  -- (guards the cast and the date arithmetic)
-       END;
+       END
+UNION ALL
+SELECT 2, l.row_no, 'customer_id', l.customer_id::text,
+       'customer ' || l.customer_id || ' is in neither the customer file nor the database'
+  FROM ingest_loans AS l
+ WHERE l.customer_id IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM ingest_customers AS t WHERE t.customer_id = l.customer_id)
+   AND NOT EXISTS (SELECT 1 FROM customers AS c WHERE c.customer_id = l.customer_id);
