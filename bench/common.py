@@ -68,6 +68,7 @@ def drop_database(name: str, *, create: bool = False) -> None:
     query("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if create:
         query("postgres", f'CREATE DATABASE "{name}"')
+        query("postgres", "CHECKPOINT")  # (the previous phase's dirty pages written now, not later)
 
 
 def service_env(db_name: str, **extra: str) -> dict[str, str]:

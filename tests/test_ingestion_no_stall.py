@@ -33,15 +33,15 @@ def paused_load(monkeypatch, tmp_path):
     changed = variant(REAL_LOANS, tmp_path / "l.xlsx", lambda s: s.__setitem__("C2", 950000))
     loaded, go = threading.Event(), threading.Event()
     outcome: list = []
-    real_load = steps.load
+    real_load = steps.load_loans
 
-    def load_then_wait(cursor):
-        counts = real_load(cursor)
+    def load_then_wait(cursor, customers):
+        counts = real_load(cursor, customers)
         loaded.set()
         assert go.wait(timeout=60)
         return counts
 
-    monkeypatch.setattr(steps, "load", load_then_wait)
+    monkeypatch.setattr(steps, "load_loans", load_then_wait)
 
     def run() -> None:
         try:

@@ -186,5 +186,5 @@ def match_headers(
     if problems:
         listed = ", ".join(p.column for p in problems)
         message = f"{file_label}: header row {header_row} is not usable ({listed})"
-        raise IngestionFailed.from_report(FailureReport(message, len(problems), problems))
+        raise IngestionFailed(FailureReport(message, len(problems), problems))
     return HeaderMatch(positions, {name: label(p) for name, p in positions.items()})

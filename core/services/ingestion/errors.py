@@ -46,14 +46,10 @@ class FailureReport:
 
 
 class IngestionFailed(Exception):
-    """The run was refused and nothing was changed; `report` says why. Its only constructor
-    argument is the human-readable text, so Celery can rebuild it from the result backend; the
-    structured report travels in ingestion_runs.error_report."""
+    """The run was refused and nothing was changed; `report` says why. Its one argument is the
+    report's text for people (Celery rebuilds the exception from it), or the report itself;
+    the structured report travels in ingestion_runs.error_report."""
 
-    def __init__(self, text: str, report: FailureReport | None = None) -> None:
-        super().__init__(text)
-        self.report = report or FailureReport(message=text)
-
-    @classmethod
-    def from_report(cls, report: FailureReport) -> IngestionFailed:
-        return cls(report.describe(), report)
+    def __init__(self, why: str | FailureReport) -> None:
+        self.report = why if isinstance(why, FailureReport) else FailureReport(message=why)
+        super().__init__(self.report.describe())

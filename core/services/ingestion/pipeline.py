@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -25,8 +26,6 @@ from core.services.ingestion.read import open_sheet
 from core.services.ingestion.steps import IngestionResult
 
 logger = logging.getLogger(__name__)
-# What a load refused on the data is: a key twice in one upsert, a value, a constraint.
-DATA_ERRORS = ("21", "22", "23")  # SQLSTATE classes
 
 
 def run_ingestion(
@@ -60,9 +59,8 @@ def run_ingestion(
 
 def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) -> IngestionResult:
     tracker.set_stage("opening the workbooks")
-    # python-calamine parses a sheet without holding the GIL: the loan workbook (seconds at 1M
-    # rows) is parsed in a thread while the customer file is staged. (Leaving the pool waits
-    # for the parse, also after an error.)
+    # calamine parses without the GIL: the loan workbook (seconds at 1M rows) is parsed in a
+    # thread while the customer file is staged (leaving the pool waits for it, error or not).
     with ThreadPoolExecutor(1, thread_name_prefix="open-sheet") as pool:
         loans_opened = pool.submit(open_sheet, loans_file, LOANS)
         loans_opened.add_done_callback(
@@ -76,27 +74,38 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
             steps.run_sql(cursor, "run_settings", {"work_mem": settings.INGEST_WORK_MEM})
             steps.create_staging(cursor)
             steps.copy_rows(cursor, customers, tracker)
-            steps.check_cells(cursor, CUSTOMERS)  # (PostgreSQL is idle while the loans parse)
+            # The customer file is judged and, when it passes, loaded while the loan workbook
+            # is still being parsed (PostgreSQL would sit idle); writers wait from here on.
+            steps.check_cells(cursor, CUSTOMERS)
+            steps.run_sql(cursor, "lock_tables")
+            steps.run_sql(cursor, "database_problems")  # (under the lock: true until commit)
+            refusal, loaded = None, None
+            if steps.problem_report(cursor, [customers]) is None:
+                refusal, loaded = _load(steps.load_customers, cursor)
             tracker.set_stage("opening the loan workbook")
             loans = loans_opened.result()
             steps.copy_rows(cursor, loans, tracker)
             tracker.set_stage("validating")
             steps.check_cells(cursor, LOANS)
-            steps.run_sql(cursor, "lock_tables")
-            steps.run_sql(cursor, "database_problems")  # (under the lock: true until commit)
-            refusal = None
-            if steps.problem_report(cursor, [customers, loans]) is None:
+            if loaded is not None and steps.problem_report(cursor, [customers, loans]) is None:
                 tracker.set_stage("loading")
-                try:  # (a savepoint: a load its constraints refuse leaves the staged rows)
-                    with transaction.atomic():
-                        return steps.load(cursor)
-                except DatabaseError as exc:
-                    if (getattr(exc.__cause__, "pgcode", None) or "")[:2] not in DATA_ERRORS:
-                        raise
-                    refusal = exc
-            # The rules the load's constraints enforce, run to name what was refused.
+                refusal, result = _load(lambda c: steps.load_loans(c, loaded), cursor)
+                if refusal is None:
+                    return result
             steps.run_sql(cursor, "file_problems", {"max_tenure": MAX_TENURE_MONTHS})
             report = steps.problem_report(cursor, [customers, loans])
             if report is None:  # (refused by a constraint no rule names: not expected)
                 raise refusal or IngestionFailed("ingestion refused by the database")
-            raise IngestionFailed.from_report(report)
+            raise IngestionFailed(report)
+
+
+def _load(write: Callable, cursor) -> tuple[DatabaseError | None, Any]:
+    """(None, write(cursor)) or, when the database refused the data (SQLSTATE classes 21, 22,
+    23), (the error, None): in a savepoint, which leaves the staged rows for the rules."""
+    try:
+        with transaction.atomic():
+            return None, write(cursor)
+    except DatabaseError as exc:
+        if (getattr(exc.__cause__, "pgcode", None) or "")[:2] not in ("21", "22", "23"):
+            raise
+        return exc, None

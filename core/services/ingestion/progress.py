@@ -17,9 +17,9 @@ PUBLISH_INTERVAL = 0.5
 
 
 class ProgressTracker:
-    """Counts a run's progress and publishes it. Thread-safe: the loan file's total is set from
-    the thread that parses it (pipeline.py). Until a file has been read, its total is the rows
-    below its header in the sheet's used range (blank rows count); then its data rows."""
+    """Counts a run's progress and publishes it; thread-safe (the loan file's total comes from
+    the thread that parses it). A file's total: the rows below its header in the sheet's used
+    range until it has been read (blank rows count), then its data rows."""
 
     def __init__(self, publish: Callable[[Meta], None] | None = None) -> None:
         self._publish = publish

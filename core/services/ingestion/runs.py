@@ -33,10 +33,6 @@ logger = logging.getLogger(__name__)
 INGEST_TASK = "core.tasks.ingest_data"
 
 MAX_ATTEMPTS = 3  # deliveries of a run whose worker died each time (killed): then it fails
-ABANDONED_MESSAGE = (
-    "the worker running this ingestion stopped before the run ended (its process died or lost "
-    "its database connection); nothing was loaded. Start the run again."
-)
 
 
 def files_digest(customers_file: Path, loans_file: Path) -> str:
@@ -111,7 +107,7 @@ def start_run(task_id: str | None, customers: Path, loans: Path) -> IngestionRun
         )
         fail_run(run, report)
         release_run(run)
-        raise IngestionFailed.from_report(report)
+        raise IngestionFailed(report)
     return run
 
 
@@ -128,7 +124,7 @@ def mark_abandoned(task_id: str | None = None) -> list[int]:
     """Mark failed (abandoned) every run left running by a dead worker, or only the run of
     task_id; returns their ids."""
     with connection.cursor() as cursor:
-        run_sql(cursor, "abandoned_runs", {"message": ABANDONED_MESSAGE, "task_id": task_id})
+        run_sql(cursor, "abandoned_runs", {"task_id": task_id})
         marked = [row[0] for row in cursor.fetchall()]
     for run_id in marked:
         logger.warning("ingestion run %s was abandoned by its worker; marked failed", run_id)

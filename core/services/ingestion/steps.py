@@ -140,20 +140,23 @@ class IngestionResult:
         return asdict(self) | totals
 
 
-def load(cursor) -> IngestionResult:
-    """Write the validated rows: customers, then loans, then the loans sequence. Called inside
-    the run's transaction under the table locks of lock_tables.sql (reads and decisions go on,
-    writers wait). A handful of set-based statements write every row, and nothing changes a
-    live table's definition (no DDL: the insert keeps the keys and indexes of loans)."""
+# The load, under lock_tables.sql (reads and decisions go on, writers wait): set-based statements,
+# no DDL (the insert keeps the keys and indexes of loans).
+
+
+def load_customers(cursor) -> tuple[int, int]:
+    """Upsert the staged customers; returns (inserted, updated)."""
     run_sql(cursor, "upsert_customers")
-    customers_inserted, customers_written = cursor.fetchone()
+    inserted, written = cursor.fetchone()
+    return inserted, written - inserted
+
+
+def load_loans(cursor, customers: tuple[int, int]) -> IngestionResult:
+    """Write the staged loans, then move the loans sequence past their ids."""
     run_sql(cursor, "assign_loan_ids")
     loans_new, ids_remapped = cursor.fetchone()
     run_sql(cursor, "update_loans")
     (loans_updated,) = cursor.fetchone()
     run_sql(cursor, "insert_loans")
     run_sql(cursor, "advance_sequences")
-    customers_updated = customers_written - customers_inserted
-    return IngestionResult(
-        customers_inserted, customers_updated, loans_new, loans_updated, ids_remapped
-    )
+    return IngestionResult(*customers, loans_new, loans_updated, ids_remapped)

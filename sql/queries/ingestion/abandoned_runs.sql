@@ -2,11 +2,14 @@
 -- (hold_run.sql). Each is marked failed, not refused (the same files may load on a rerun),
 -- with abandoned true in its report; returns the ids marked. Rows are locked first
 -- (SKIP LOCKED), so two sessions never mark one run twice.
--- Parameters: message, task_id (only that run's row; NULL: every run).
+-- Parameter: task_id (only that run's row; NULL: every run).
 UPDATE ingestion_runs AS r
    SET status = 'failed',
        finished_at = now(),
-       error_report = jsonb_build_object('message', %(message)s::text, 'total_problems', 0,
+       error_report = jsonb_build_object(
+           'message', 'the worker running this ingestion stopped before the run ended (its '
+                      'process died or lost its database connection); nothing was loaded. '
+                      'Start the run again.', 'total_problems', 0,
                                          'problems', '[]'::jsonb, 'refused', false,
                                          'abandoned', true)
  WHERE r.id IN (SELECT c.id FROM ingestion_runs AS c

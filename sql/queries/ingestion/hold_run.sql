@@ -1,8 +1,7 @@
 -- While a worker runs it, a run holds this session-level advisory lock, keyed by the
--- ingestion_runs table and the run's id (the serialization lock of advisory_lock.sql uses
--- key 0, never a run id). It is released by release_run.sql when the run has recorded its
--- end, or by PostgreSQL when the worker's connection dies with its process: a run row
--- `running` whose lock is free is abandoned (abandoned_runs.sql). (Run ids above 2^31 would
--- need another key.)
+-- ingestion_runs table and the run's id (advisory_lock.sql uses key 0, never a run id),
+-- released by release_run.sql once the run recorded its end, or by PostgreSQL when the
+-- worker's connection dies: a row `running` whose lock is free is abandoned
+-- (abandoned_runs.sql). (Run ids above 2^31 would need another key.)
 -- Parameters: run_id.
 SELECT pg_advisory_lock('ingestion_runs'::regclass::oid::integer, %(run_id)s::integer);
