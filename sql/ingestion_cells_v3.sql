@@ -1,8 +1,8 @@
 -- Spreadsheet cell rules for ingestion, version 3: why a staged cell is refused, or NULL. A cell
 -- is staged as its column's type, or as text in the column's text field when the reader could
--- not read it so (core/services/ingestion/read.py); the bounds come from the column's definition
--- (columns.py), composed into sql/queries/ingestion/cell_problems.sql. Single SQL expressions,
--- inlined there; the first branch passes a valid cell (it holds when no later branch refuses).
+-- not read it so (core/services/ingestion/read.py); each rule is a generated column of the
+-- staging table, with the bounds of the column's definition (columns.py), judged as COPY stores
+-- the row. IMMUTABLE single expressions, inlined there; the first branch passes a valid cell.
 
 -- A whole-number cell: missing, not a whole number (the text field holds the cell, e.g. 12.5;
 -- a whole number too large for bigint comes as its digits), out of range (NULL bounds are open).
@@ -51,24 +51,23 @@ $$;
 COMMENT ON FUNCTION ingest_number_problem(numeric, text, integer, numeric, boolean, numeric) IS
     'Ingestion: why a number cell is refused (missing, not a number, too many decimals, out of range), or NULL.';
 
--- A date cell: missing, not a date (the text field holds the cell), outside p_min..p_max.
--- STABLE: date::text depends on DateStyle, and a SQL function is inlined only when its body is
--- no more volatile than declared (called row by row: 1.4 s per date column at 1M rows).
+-- A date cell: missing, not a date (the text field holds the cell), outside p_min..p_max, then
+-- refused with p_range_reason (the bounds as ISO text: date::text depends on DateStyle, which
+-- would make the rule STABLE, neither a generated column nor inlined).
 CREATE OR REPLACE FUNCTION ingest_date_problem(
-    p_value date, p_text text, p_min date, p_max date
+    p_value date, p_text text, p_min date, p_max date, p_range_reason text
 ) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE
         WHEN p_value BETWEEN p_min AND p_max THEN NULL
         WHEN p_value IS NULL AND p_text IS NULL THEN 'missing value'
         WHEN p_value IS NULL THEN 'not a date (an Excel date or YYYY-MM-DD text)'
-        WHEN p_value NOT BETWEEN p_min AND p_max
-            THEN 'must be between ' || p_min::text || ' and ' || p_max::text
+        WHEN p_value NOT BETWEEN p_min AND p_max THEN p_range_reason
     END
 $$;
 
-COMMENT ON FUNCTION ingest_date_problem(date, text, date, date) IS
+COMMENT ON FUNCTION ingest_date_problem(date, text, date, date, text) IS
     'Ingestion: why a date cell is refused (missing, not a date, outside the plausible range), or NULL.';
 
 -- A text cell: missing (blank), longer than p_max_length characters, not matching p_pattern

@@ -266,7 +266,7 @@ def test_a_phone_of_another_customer_in_the_database_is_refused(tmp_path):
     [
         "ingest_number_problem(n, t, 2, 0, true, 100)",
         "ingest_integer_problem(i, t, 1, 600)",
-        "ingest_date_problem(d, t, '1900-01-01', '2199-12-31')",
+        "ingest_date_problem(d, t, '1900-01-01', '2199-12-31', 'out of range')",
         "ingest_text_problem(t, 100, '^[0-9]+$', 'not digits')",
     ],
 )

@@ -1,5 +1,6 @@
 """The cell rules of ingestion, version 3 (sql/ingestion_cells_v3.sql): whole numbers are
-staged as bigint and judged by ingest_integer_problem; each rule passes a valid cell first."""
+staged as bigint and judged by ingest_integer_problem; each rule passes a valid cell first and
+is IMMUTABLE (the date rule takes its range reason as text), so it can be a generated column."""
 
 from django.db import migrations
 
@@ -13,7 +14,10 @@ class Migration(migrations.Migration):
 
     operations = [
         run_sql_files(
-            forward=["sql/ingestion_cells_v3.sql"],
+            forward=[
+                "migrations_sql/0014_ingestion_cells_v2.down.sql",
+                "sql/ingestion_cells_v3.sql",
+            ],
             reverse=[
                 "migrations_sql/0017_ingestion_cells_v3.down.sql",
                 "sql/ingestion_cells_v2.sql",

@@ -49,6 +49,8 @@ class Column:
             return self.decimals, self.low, self.low_exclusive, self.high
         if self.kind == TEXT:
             return self.max_length, self.pattern, self.pattern_reason
+        if self.kind == DATE:
+            return self.low, self.high, f"must be between {self.low} and {self.high}"
         return self.low, self.high
 
 

@@ -1,9 +1,8 @@
 """One ingestion run (what the Celery task calls): read (read.py) → stage → validate → load
-(steps.py), all or nothing: in one transaction holding an advisory lock (runs are serialized),
-so a refused or failed run leaves customers, loans and their sequences as they were; the run
-is recorded in ingestion_runs outside it (runs.py). The cell rules and the checks no constraint
-makes judge every run; the rules across rows, which the load's own constraints (keys, checks,
-the foreign key) enforce as well, run only to name the rows of a load they refused."""
+(steps.py), all or nothing, in one transaction holding an advisory lock (runs are serialized);
+the run is recorded in ingestion_runs outside it (runs.py). The cell rules and the checks no
+constraint makes judge every run; the rules across rows, which the load's own constraints (keys,
+checks, the foreign key) enforce as well, run only to name the rows of a load they refused."""
 
 from __future__ import annotations
 
@@ -79,7 +78,7 @@ def _ingest(customers_file: Path, loans_file: Path, tracker: ProgressTracker) ->
             steps.check_cells(cursor, CUSTOMERS)
             steps.run_sql(cursor, "lock_tables")
             steps.run_sql(cursor, "database_problems")  # (under the lock: true until commit)
-            refusal, loaded = None, None
+            refusal = loaded = None
             if steps.problem_report(cursor, [customers]) is None:
                 refusal, loaded = _load(steps.load_customers, cursor)
             tracker.set_stage("opening the loan workbook")

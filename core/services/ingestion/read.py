@@ -158,10 +158,9 @@ class SheetRows:
         pick, needed = itemgetter(*positions), max(positions) + 1
         for row_number, cells in enumerate(islice(self._rows(), self.header_row, None)):
             row_number += self.header_row + 1  # as Excel numbers it
-            if len(cells) >= needed:
-                values = pick(cells)
-            else:  # a short row: its missing cells are empty
-                values = [cells[p] if p < len(cells) else None for p in positions]
+            if len(cells) < needed:  # a short row: its missing cells are empty
+                cells = [*cells, *[None] * (needed - len(cells))]
+            values = pick(cells)
             if fast and tuple(map(type, values)) == expected:
                 line = head % (row_number, *values[:whole])
                 if "." not in line and "e" not in line and "n" not in line:

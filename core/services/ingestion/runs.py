@@ -80,10 +80,9 @@ def record_queued(task_id: str, customers: Path, loans: Path, digest: str | None
 
 
 def start_run(task_id: str | None, customers: Path, loans: Path) -> IngestionRun:
-    """Mark the run running (its queued row, or a new one) and hold its lock (hold_run.sql)
-    until release_run. A redelivered task starts over, one attempt more, unless its worker died
-    during each of MAX_ATTEMPTS attempts: then the run fails (IngestionFailed). Runs left
-    running by a dead worker are marked abandoned first."""
+    """Mark the run running (its queued row, or a new one) and hold its lock (hold_run.sql) until
+    release_run; a redelivered task starts over, unless its worker died in each of MAX_ATTEMPTS
+    attempts: then the run fails (IngestionFailed). Runs of dead workers are marked first."""
     mark_abandoned()
     values = {
         "customers_file": str(customers), "loans_file": str(loans),
@@ -121,8 +120,7 @@ def release_run(run: IngestionRun) -> None:
 
 
 def mark_abandoned(task_id: str | None = None) -> list[int]:
-    """Mark failed (abandoned) every run left running by a dead worker, or only the run of
-    task_id; returns their ids."""
+    """Mark failed every run left running by a dead worker (or only task_id's); their ids."""
     with connection.cursor() as cursor:
         run_sql(cursor, "abandoned_runs", {"task_id": task_id})
         marked = [row[0] for row in cursor.fetchall()]

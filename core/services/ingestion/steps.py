@@ -38,13 +38,22 @@ def run_sql(cursor, name: str, params: dict | None = None, parts: dict | None = 
 
 
 def create_staging(cursor) -> None:
-    """Each file's TEMP table: row_no, then its staging columns, in the reader's field order."""
-    parts = {
-        f.name: sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
-                                   for n, t in [("row_no", "integer NOT NULL"), *f.staging_columns])
-        for f in FILES
-    }  # fmt: skip
-    run_sql(cursor, "create_staging", parts=parts)
+    """Each file's TEMP table: row_no, then its staging columns in the reader's field order,
+    then for each column <column>_problem, its cell rule, generated as COPY stores the row:
+    ingest_<kind>_problem (sql/ingestion_cells_v3.sql) on the cell, with the column's bounds."""
+
+    def columns(file: InputFile) -> sql.Composable:
+        staged = [("row_no", "integer NOT NULL"), *file.staging_columns]
+        typed = [sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in staged]
+        for c in file.columns:
+            cells = [sql.Identifier(n) for n in (c.name, c.text_column) if n]
+            args = sql.SQL(", ").join(cells + [sql.Literal(b) for b in c.bounds])
+            rule = sql.SQL("{}({})").format(sql.Identifier(f"ingest_{c.kind}_problem"), args)
+            problem = sql.Identifier(f"{c.name}_problem")
+            typed.append(sql.SQL("{} text GENERATED ALWAYS AS ({}) STORED").format(problem, rule))
+        return sql.SQL(", ").join(typed)
+
+    run_sql(cursor, "create_staging", parts={f.name: columns(f) for f in FILES})
 
 
 def copy_rows(cursor, rows: SheetRows, tracker: ProgressTracker) -> None:
@@ -67,24 +76,16 @@ def copy_rows(cursor, rows: SheetRows, tracker: ProgressTracker) -> None:
 
 
 def check_cells(cursor, file: InputFile) -> None:
-    """The cell rules of one file over its staged rows: for each column, ingest_<kind>_problem
-    (sql/ingestion_cells_v3.sql) on the cell (and its text field), with the column's bounds."""
-    rules, cells, problems = [], [], []
+    """The problems the cell rules found in one file's staged rows, into ingest_problems."""
+    cells, problems = [], []
     for c in file.columns:
         problem, value = sql.Identifier(f"{c.name}_problem"), sql.Identifier(c.name)
-        args = [value] + [sql.Literal(b) for b in c.bounds]
         if c.text_column:  # the cell as the file has it: its text, or its value's
-            args.insert(1, sql.Identifier(c.text_column))
             value = sql.SQL("coalesce({}, {}::text)").format(sql.Identifier(c.text_column), value)
-        rule = sql.SQL("{}({})").format(
-            sql.Identifier(f"ingest_{c.kind}_problem"), sql.SQL(", ").join(args)
-        )
-        rules.append(sql.SQL("{} AS {}").format(rule, problem))
         cells.append(sql.SQL("({}, {}, {})").format(sql.Literal(c.name), value, problem))
         problems.append(problem)
     parts = {"table": sql.Identifier(f"ingest_{file.name}"), "file_order": sql.Literal(file.order)}
-    parts |= {k: sql.SQL(", ").join(v) for k, v in [("rules", rules), ("cells", cells),
-                                                    ("problems", problems)]}  # fmt: skip
+    parts |= {"cells": sql.SQL(", ").join(cells), "problems": sql.SQL(", ").join(problems)}
     run_sql(cursor, "cell_problems", parts=parts)
 
 
