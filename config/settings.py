@@ -176,6 +176,9 @@ except ValueError as exc:
 # (core/exceptions.py); Django then closes it at the end of that request (a connection that saw
 # an error is tested once and closed when unusable), so the next request connects anew.
 _db["CONN_HEALTH_CHECKS"] = False
+# The hot path's statements (core/statements.py) are prepared once per connection; turn this off
+# when connections do not stay one PostgreSQL session (a pooler in transaction mode).
+DATABASE_PREPARED_STATEMENTS = _flag("DATABASE_PREPARED_STATEMENTS", default=True)
 
 
 def _positive(name: str, default: int) -> int:

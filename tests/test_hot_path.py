@@ -1,8 +1,8 @@
 """What every request does not pay for any more, and that the behaviour stayed: no connection
 check per request (a broken connection answers 503 and the next request reconnects), /health's
 probe reused for HEALTH_CACHE_SECONDS, serializers bound once, request bodies read by the
-fields without a serializer per request, the scoring statement compiled once, content
-negotiation's shortcut, the benchmark's floors never routed."""
+fields without a serializer per request, the scoring statement compiled once and prepared once
+per connection, content negotiation's shortcut, the benchmark's floors never routed."""
 
 import datetime as dt
 import json
@@ -16,6 +16,7 @@ from django.db import (
     close_old_connections,
     connection,
     connections,
+    transaction,
 )
 from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
@@ -31,7 +32,7 @@ from core.renderers import representation
 from core.services import credit_score, decisions, health, loans
 from core.services.compiled import ANY_ID, compile_query
 from core.services.eligibility import LoanRequest
-from core.statements import fetch_one
+from core.statements import fetch_one, prepared
 from tests.conftest import make_customer, make_loan
 
 
@@ -117,6 +118,65 @@ def test_fetch_one_skips_djangos_cursor_wrapper_unless_queries_are_observed(monk
 def test_fetch_one_raises_djangos_errors():
     with pytest.raises(ProgrammingError):
         fetch_one("SELECT no_such_column FROM customers", [])
+
+
+def _prepared_in_session(sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s",
+                       [prepared(sql).name])  # fmt: skip
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_is_prepared_with_numbered_parameters():
+    named = prepared("SELECT %(a)s::int + %(b)s::int * %(a)s::int, 'x' LIKE '%%'")
+    assert named.text == "SELECT $1::int + $2::int * $3::int, 'x' LIKE '%'"
+    assert named.values({"b": 2, "a": 1}) == [1, 2, 1]
+    assert named.execute == f"EXECUTE {named.name}(%s, %s, %s)"
+    positional = prepared("SELECT %s::int, %s::text;")
+    assert positional.text == "SELECT $1::int, $2::text" and positional.values((1, "y")) == (1, "y")
+    assert prepared("SELECT 1").execute == f"EXECUTE {prepared('SELECT 1').name}"
+    with pytest.raises(ValueError):
+        prepared("SELECT %(a)s, %s")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fetch_one_prepares_a_statement_once_per_connection():
+    sql = "SELECT %s::int * 2"
+    assert [fetch_one(sql, [n]) for n in (1, 2, 3)] == [(2,), (4,), (6,)]  # (PREPARE twice: 42P05)
+    assert _prepared_in_session(sql) == 1
+    connection.close()
+    with transaction.atomic():  # (where a statement found missing could not be run again)
+        assert fetch_one(sql, [5]) == (10,)  # a new session: prepared in it
+    assert _prepared_in_session(sql) == 1
+
+
+@pytest.mark.django_db
+def test_fetch_one_sends_the_text_itself_when_prepared_statements_are_off(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    sql = "SELECT %s::int * 3"
+    assert fetch_one(sql, [2]) == (6,)
+    assert _prepared_in_session(sql) == 0
+
+
+@pytest.mark.django_db
+def test_fetch_one_sends_what_comes_before_in_the_same_query_string():
+    answer = fetch_one("SELECT current_setting('synchronous_commit'), %s::int", [1],
+                       before="SET LOCAL synchronous_commit = off;")  # fmt: skip
+    assert answer == ("off", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_session_lost_is_prepared_again():
+    sql = "SELECT %s::int + 100"
+    assert fetch_one(sql, [1]) == (101,)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as DISCARD ALL or a pooler would
+    assert fetch_one(sql, [2]) == (102,)  # outside a transaction: prepared again, run again
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(OperationalError), transaction.atomic():
+        fetch_one(sql, [3])  # inside one: the transaction is lost, the error raised (a 503)
+    assert fetch_one(sql, [4]) == (104,)
 
 
 @pytest.fixture

@@ -141,14 +141,15 @@ def record(
         "api_key_name": api_key_name,
         "policy_version": POLICY_VERSION,
     }
-    sql = read_sql("sql/queries/insert_decision.sql")
+    before = ""
     if asynchronous_commit:
         if connection.in_atomic_block:
             raise ValueError("an asynchronous commit needs the insert to be its own transaction")
         # Two statements in one query string run as one implicit transaction: SET LOCAL
         # applies to it alone.
-        sql = read_sql("sql/queries/asynchronous_commit.sql") + sql
-    decision_id, decided_at = fetch_one(sql, params)
+        before = read_sql("sql/queries/asynchronous_commit.sql")
+    insert = read_sql("sql/queries/insert_decision.sql")
+    decision_id, decided_at = fetch_one(insert, params, before=before)
     metrics.record_decision(  # counted when the row commits
         METRIC_KINDS[kind],
         approved=decision.approved,
