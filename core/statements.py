@@ -1,6 +1,7 @@
 """One statement, one row back, on the default connection, prepared once per connection: for
 the statements a hot request path sends once per request (check-eligibility's scoring read and
-decision insert).
+decision insert). Their texts are fixed: each distinct text is prepared and kept for the life
+of every session that ran it, so fetch_one is not for SQL built per call.
 
 Two costs are cut (bench/RESULTS.md, section 2):
 
