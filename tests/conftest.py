@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pgtrigger
@@ -11,6 +12,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
 from django.test import TransactionTestCase
 from django.test.testcases import LiveServerThread
+from django.urls import clear_url_caches
 from rest_framework.test import APIClient
 
 from core.models import Customer, Loan
@@ -158,3 +160,18 @@ def session_today():
     yield pin
     with connection.cursor() as cursor:
         cursor.execute("RESET credit.today")
+
+
+@pytest.fixture
+def urls_reloaded():
+    """Call it to rebuild config.urls under the settings of the moment (ADMIN_ENABLED); the
+    URLconf is rebuilt again after the test, under the settings restored by then."""
+
+    def reload_urls() -> None:
+        import config.urls
+
+        clear_url_caches()
+        importlib.reload(config.urls)
+
+    yield reload_urls
+    reload_urls()

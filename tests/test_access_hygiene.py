@@ -2,14 +2,12 @@
 verified, the admin login, log floods from bad Host headers or a cache outage, and caching of
 answers that carry personal data."""
 
-import importlib
 import json
 import logging
 
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
-from django.urls import clear_url_caches
 
 from core import throttling
 from core.services import api_keys
@@ -49,19 +47,6 @@ def test_a_verified_key_has_its_own_bucket(api, fresh_throttle, settings):
 
 
 # --- admin ------------------------------------------------------------------------------------
-
-
-def _reload_urls():
-    import config.urls
-
-    clear_url_caches()
-    importlib.reload(config.urls)
-
-
-@pytest.fixture
-def urls_reloaded():
-    yield _reload_urls
-    _reload_urls()
 
 
 def test_the_admin_is_off_unless_enabled(api, urls_reloaded):

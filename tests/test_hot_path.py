@@ -411,31 +411,21 @@ def test_only_a_plain_valid_json_post_skips_drf(api, settings, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_admin_still_has_sessions_and_csrf(client, django_user_model):
-    import importlib
-
+def test_the_admin_still_has_sessions_and_csrf(django_user_model, urls_reloaded):
     from django.test import Client, override_settings
-    from django.urls import clear_url_caches
-
-    import config.urls
 
     django_user_model.objects.create_superuser("root", "root@example.com", "s3cret-pass")
     browser = Client(enforce_csrf_checks=True)
     with override_settings(ADMIN_ENABLED=True):
-        clear_url_caches()
-        importlib.reload(config.urls)
-        try:
-            assert browser.get("/admin/login/").status_code == 200
-            token = browser.cookies["csrftoken"].value
-            login = {"username": "root", "password": "s3cret-pass", "next": "/admin/"}
-            refused = browser.post("/admin/login/", login)
-            assert refused.status_code == 403  # no CSRF token
-            done = browser.post("/admin/login/", {**login, "csrfmiddlewaretoken": token})
-            assert done.status_code == 302
-            assert browser.get("/admin/").status_code == 200  # the session keeps the login
-        finally:
-            clear_url_caches()
-            importlib.reload(config.urls)
+        urls_reloaded()
+        assert browser.get("/admin/login/").status_code == 200
+        token = browser.cookies["csrftoken"].value
+        login = {"username": "root", "password": "s3cret-pass", "next": "/admin/"}
+        refused = browser.post("/admin/login/", login)
+        assert refused.status_code == 403  # no CSRF token
+        done = browser.post("/admin/login/", {**login, "csrfmiddlewaretoken": token})
+        assert done.status_code == 302
+        assert browser.get("/admin/").status_code == 200  # the session keeps the login
 
 
 @pytest.mark.django_db
