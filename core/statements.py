@@ -55,6 +55,10 @@ class Prepared:
     keys: tuple[str, ...] | None  # a mapping's keys in $ order; None: a sequence, in order
     execute: str  # EXECUTE name(%s, …)
 
+    @property
+    def prepare(self) -> str:
+        return f"PREPARE {self.name} AS {self.text}"
+
     def values(self, params: Sequence | Mapping) -> Sequence:
         if self.keys is None:
             return params  # type: ignore[return-value]
@@ -109,15 +113,17 @@ def fetch_one(sql: str, params: Sequence | Mapping, *, before: str = "") -> tupl
 
 def _execute_prepared(db, cursor, statement: Prepared, params, before: str) -> None:
     names = _PREPARED.setdefault(db.connection, set())
-    if statement.name not in names:
-        cursor.execute(f"PREPARE {statement.name} AS {statement.text}")
-        names.add(statement.name)
-    try:
+
+    def run() -> None:
+        if statement.name not in names:
+            cursor.execute(statement.prepare)
+            names.add(statement.name)
         cursor.execute(before + statement.execute, statement.values(params))
+
+    try:
+        run()
     except pg_errors.InvalidSqlStatementName:
         names.clear()  # the session lost its statements
         if db.in_atomic_block:
             raise
-        cursor.execute(f"PREPARE {statement.name} AS {statement.text}")
-        names.add(statement.name)
-        cursor.execute(before + statement.execute, statement.values(params))
+        run()  # prepared again
