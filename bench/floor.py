@@ -32,7 +32,7 @@ def statements() -> dict:
 
 
 def _rows(cursor, query, value: int) -> list[dict]:
-    query.execute(cursor, value)
+    cursor.execute(query.sql, query.bind(value))
     names = [column.name for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -49,7 +49,8 @@ def check_eligibility(request):
 
     customer_id = json.loads(request.body)["customer_id"]
     with connection.cursor() as cursor:
-        statements()["report"].execute(cursor, customer_id)
+        report = statements()["report"]
+        cursor.execute(report.sql, report.bind(customer_id))
         row = cursor.fetchone()
     if row is None:
         return _answer({"error": "no such customer"}, 404)

@@ -1,12 +1,13 @@
-"""One statement, one row back, on the default connection, prepared once per connection: for
-the statements a hot request path sends once per request (check-eligibility's scoring read and
-decision insert). Their texts are fixed: each distinct text is prepared and kept for the life
-of every session that ran it, so fetch_one is not for SQL built per call.
+"""One statement on the default connection, its row (fetch_one) or rows (fetch_all) back,
+prepared once per connection: for the statements a hot request path sends on every request
+(check-eligibility's scoring read and decision insert, view-loan's and view-loans' reads).
+Their texts are fixed: each distinct text is prepared and kept for the life of every session
+that ran it, so these functions are not for SQL built per call.
 
 Two costs are cut (bench/RESULTS.md, section 2):
 
 * PostgreSQL parses and plans a statement's text every time it is sent; check-eligibility's
-  scoring read joins two views, and planning it cost more than running it. fetch_one sends
+  scoring read joins two views, and planning it cost more than running it. These functions send
   `PREPARE` once per connection and then only `EXECUTE name(values)`: the statement is parsed
   once, and PostgreSQL keeps or re-makes its plan (custom or generic, re-planned by itself after
   DDL on what it reads). Prepared statements belong to the session, so they need a connection
@@ -15,8 +16,8 @@ Two costs are cut (bench/RESULTS.md, section 2):
   no longer holds (`DISCARD ALL`, a pooler) is prepared again and run once more when it ran
   outside a transaction; inside one the error is raised, as any database error.
 * Django's cursor wrapper costs about a third of such a call's client CPU (a wrapper per
-  cursor, a wrapped method per attribute read, the context managers around each). fetch_one
-  does what that wrapper does for one execute and one fetchone, in one place: the same checks
+  cursor, a wrapped method per attribute read, the context managers around each). They do
+  what that wrapper does for one execute and its fetch, in one place: the same checks
   before the statement (connection opened if needed, thread sharing, no broken transaction),
   the same error translation (psycopg2's errors become django.db's, and the connection is
   marked as having seen one, so Django closes it when the request ends if it is unusable), and
@@ -32,9 +33,10 @@ from __future__ import annotations
 import hashlib
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -44,6 +46,7 @@ from psycopg2 import errors as pg_errors
 _PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s")
 # psycopg2 connection → the names of the statements prepared in its session.
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,20 @@ def fetch_one(sql: str, params: Sequence | Mapping, *, before: str = "") -> tupl
     """cursor.execute(before + sql, params) then cursor.fetchone(), on the default connection.
     `before`: statements without parameters sent in the same query string (so with sql in one
     implicit transaction outside a transaction block), such as a SET LOCAL."""
+    return _run(sql, params, before, lambda cursor: cursor.fetchone())
+
+
+def fetch_all(sql: str, params: Sequence | Mapping) -> list[tuple]:
+    """cursor.execute(sql, params) then cursor.fetchall(), on the default connection."""
+    return _run(sql, params, "", lambda cursor: cursor.fetchall())
+
+
+def _run(sql: str, params: Sequence | Mapping, before: str, fetch: Callable[[Any], _T]) -> _T:
     db = connections[DEFAULT_DB_ALIAS]
     if db.queries_logged or db.execute_wrappers:
         with db.cursor() as cursor:
             cursor.execute(before + sql, params)
-            return cursor.fetchone()
+            return fetch(cursor)
     db.close_if_health_check_failed()
     db.ensure_connection()
     db.validate_thread_sharing()
@@ -106,7 +118,7 @@ def fetch_one(sql: str, params: Sequence | Mapping, *, before: str = "") -> tupl
                 cursor.execute(before + sql, params)
             else:
                 _execute_prepared(db, cursor, prepared(sql), params, before)
-            return cursor.fetchone()
+            return fetch(cursor)
         finally:
             cursor.close()
 

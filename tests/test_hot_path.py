@@ -1,8 +1,9 @@
 """What every request does not pay for any more, and that the behaviour stayed: no connection
 check per request (a broken connection answers 503 and the next request reconnects), /health's
 probe reused for HEALTH_CACHE_SECONDS, serializers bound once, request bodies read by the
-fields without a serializer per request, the scoring statement compiled once and prepared once
-per connection, content negotiation's shortcut, the benchmark's floors never routed."""
+fields without a serializer per request, the hot statements compiled once and prepared once per
+connection, content negotiation's shortcut, check-eligibility's plain request answered without
+DRF's machinery as DRF answers it, the benchmark's floors never routed."""
 
 import datetime as dt
 import json
@@ -32,7 +33,7 @@ from core.renderers import representation
 from core.services import credit_score, decisions, health, loans
 from core.services.compiled import ANY_ID, compile_query
 from core.services.eligibility import LoanRequest
-from core.statements import fetch_one, prepared
+from core.statements import fetch_all, fetch_one, prepared
 from tests.conftest import make_customer, make_loan
 
 
@@ -177,6 +178,24 @@ def test_a_statement_the_session_lost_is_prepared_again():
     with pytest.raises(OperationalError), transaction.atomic():
         fetch_one(sql, [3])  # inside one: the transaction is lost, the error raised (a 503)
     assert fetch_one(sql, [4]) == (104,)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fetch_all_returns_every_row_of_a_statement_prepared_once():
+    sql = "SELECT n FROM generate_series(1, %s) AS n"
+    assert fetch_all(sql, [3]) == [(1,), (2,), (3,)]
+    assert fetch_all(sql, [0]) == []
+    assert _prepared_in_session(sql) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_view_loan_and_view_loans_send_prepared_statements(api):
+    customer, loan = customer_with_a_loan()
+    close_old_connections()
+    assert api.get(f"/view-loan/{loan.pk}").status_code == 200
+    assert api.get(f"/view-loans/{customer.pk}").status_code == 200
+    for query in loans.compiled_queries().values():
+        assert _prepared_in_session(query.sql) == 1
 
 
 @pytest.fixture

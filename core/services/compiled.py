@@ -25,9 +25,6 @@ class CompiledQuery:
         params[self.slot] = value
         return params
 
-    def execute(self, cursor, value: int) -> None:
-        cursor.execute(self.sql, self.bind(value))
-
 
 def compile_query(query) -> CompiledQuery:
     """The SQL and parameters of a django.db.models.sql.Query built with ANY_ID once."""

@@ -14,6 +14,7 @@ from core.services.decisions import DecisionOutcome
 from core.services.eligibility import LoanRequest
 from core.services.errors import CustomerNotFound, LoanNotFound
 from core.sqlfiles import read_sql
+from core.statements import fetch_all, fetch_one
 
 
 def lock_customer(customer_id: int) -> None:
@@ -87,9 +88,8 @@ def compiled_queries() -> dict[str, CompiledQuery]:
 
 def get_loan(loan_id: int) -> Loan:
     """The loan with its customer (one query)."""
-    with connection.cursor() as cursor:
-        compiled_queries()["loan"].execute(cursor, loan_id)
-        row = cursor.fetchone()
+    query = compiled_queries()["loan"]
+    row = fetch_one(query.sql, query.bind(loan_id))
     if row is None:
         raise LoanNotFound(loan_id)
     split = len(_LOAN_FIELDS)
@@ -102,14 +102,11 @@ def active_loans_of(customer_id: int) -> list[Loan]:
     """The customer's active loans in loan_id order, each with repayments_left (installments
     not yet settled: sql/loan_ledger_v1.sql loan_repayments_left)."""
     queries = compiled_queries()
-    with connection.cursor() as cursor:
-        queries["customer_exists"].execute(cursor, customer_id)
-        if cursor.fetchone() is None:
-            raise CustomerNotFound(customer_id)
-        queries["active_loans"].execute(cursor, customer_id)
-        rows = cursor.fetchall()
+    exists, active = queries["customer_exists"], queries["active_loans"]
+    if fetch_one(exists.sql, exists.bind(customer_id)) is None:
+        raise CustomerNotFound(customer_id)
     loans = []
-    for row in rows:
+    for row in fetch_all(active.sql, active.bind(customer_id)):
         loan = Loan.from_db("default", _LOAN_FIELDS, row[:-1])
         loan.repayments_left = row[-1]
         loans.append(loan)
