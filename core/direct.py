@@ -1,11 +1,12 @@
-"""A JSON POST endpoint answered without the REST framework's request and response machinery
-when nothing about the request needs it (check-eligibility: DRF's dispatch, Request.data and
-Response rendering were about 15 % of a worker's CPU; bench/RESULTS.md).
+"""JSON endpoints answered without the REST framework's request and response machinery when
+nothing about the request needs it (check-eligibility: DRF's dispatch, Request.data and
+Response rendering were about 15 % of a worker's CPU; bench/RESULTS.md, section 2).
 
-direct_json_post wraps an APIView: a plain, valid request is parsed, validated, answered and
-rendered by the same project code DRF would call (DecimalJSONParser, the view's serializer,
-api_exception_handler, JSONRenderer), into the same status, bytes and headers; every other
-request goes through DRF itself. tests/test_hot_path.py holds the two paths equal.
+direct_json_post (a POST with a JSON body) and direct_json_get (a GET by the route's ids) wrap
+an APIView: a plain, valid request is parsed, validated, answered and rendered by the same
+project code DRF would call (DecimalJSONParser, the view's serializer, api_exception_handler,
+JSONRenderer), into the same status, bytes and headers; every other request goes through DRF
+itself. tests/test_hot_path.py holds the two paths equal.
 """
 
 from __future__ import annotations
@@ -38,19 +39,63 @@ _PARSER = DecimalJSONParser()
 _RENDERER = JSONRenderer()
 
 
+def _open() -> bool:
+    """API keys off and no throttle rate: ApiKeyWhenRequired and ClientRateThrottle would let
+    any request through without looking further."""
+    return not settings.API_KEY_REQUIRED and ClientRateThrottle().get_rate() is None
+
+
 def direct_post_allowed(request) -> bool:
     """A POST of a bare application/json body (no charset or other parameter) that accepts
-    JSON, with API keys off and no throttle rate: a request DRF would parse with
-    DecimalJSONParser and answer with JSONRenderer, and that its key permission and throttle
-    would let through without looking further."""
+    JSON, with the API open (_open): a request DRF would parse with DecimalJSONParser and
+    answer with JSONRenderer, and that its key permission and throttle would let through."""
     return (
         request.method == "POST"
         and request.content_type == "application/json"
         and not request.content_params
         and plainly_accepted(request.META, "application/json")
-        and not settings.API_KEY_REQUIRED
-        and ClientRateThrottle().get_rate() is None
+        and _open()
     )
+
+
+def direct_get_allowed(request) -> bool:
+    """A GET without a query string that accepts JSON, with the API open (_open)."""
+    return (
+        request.method == "GET" and plainly_accepted(request.META, "application/json") and _open()
+    )
+
+
+class _Direct:
+    """What the direct paths of one view share: the view through DRF, and the rendering of an
+    answer or an exception into what DRF would send."""
+
+    def __init__(self, view_class) -> None:
+        if any(getattr(view_class, name) != value for name, value in _POLICIES.items()):
+            raise TypeError(f"{view_class.__name__}: a direct path assumes the default policies")
+        self.drf_view = view_class.as_view()
+        view = view_class()
+        if hasattr(view, "get") and not hasattr(view, "head"):
+            view.head = view.get  # as Django's View.setup() does for every request
+        self.allow = ", ".join(view.allowed_methods)  # DRF's Allow header
+
+    def rendered(self, body: Any, status: int = 200, headers=None) -> HttpResponse:
+        response = HttpResponse(
+            _RENDERER.render(body), status=status, content_type=_RENDERER.media_type
+        )
+        response["Allow"] = self.allow
+        for name, value in (headers or {}).items():
+            response[name] = value
+        return response
+
+    def error(self, exc: Exception, request) -> HttpResponse:
+        """The exception answered by the API's exception handler, as DRF's handle_exception
+        would hand it over."""
+        error = api_exception_handler(exc, {"view": None, "request": request})
+        headers = {k: v for k, v in error.items() if k != "Content-Type"}
+        return self.rendered(error.data, error.status_code, headers)
+
+    def wrap(self, view: Callable) -> Callable:
+        return wraps(self.drf_view)(view)
 
 
 def direct_json_post(
@@ -61,40 +106,42 @@ def direct_json_post(
     that is not JSON or that `read` refuses (nothing read or written yet), goes through DRF.
     An exception of `answer`, or a body over the size limit, is answered by the API's exception
     handler, as DRF would answer it."""
-    if any(getattr(view_class, name) != value for name, value in _POLICIES.items()):
-        raise TypeError(f"{view_class.__name__}: direct_json_post assumes the default policies")
-    drf_view = view_class.as_view()
-    allow = ", ".join(view_class().allowed_methods)  # DRF's Allow header
-
-    def rendered(body: Any, status: int, headers: dict[str, str]) -> HttpResponse:
-        response = HttpResponse(
-            _RENDERER.render(body), status=status, content_type=_RENDERER.media_type
-        )
-        response["Allow"] = allow
-        for name, value in headers.items():
-            response[name] = value
-        return response
-
-    def as_error(exc: Exception, request) -> HttpResponse:
-        error = api_exception_handler(exc, {"view": None, "request": request})
-        headers = {k: v for k, v in error.items() if k != "Content-Type"}
-        return rendered(error.data, error.status_code, headers)
+    direct = _Direct(view_class)
 
     def view(request, *args, **kwargs):
         if not direct_post_allowed(request):
-            return drf_view(request, *args, **kwargs)
+            return direct.drf_view(request, *args, **kwargs)
         try:
             raw = request.body
         except RequestDataTooBig as exc:  # a chunked body over the limit
-            return as_error(exc, request)
+            return direct.error(exc, request)
         try:
             parsed = read(_PARSER.parse(BytesIO(raw)))
         except (ParseError, ValidationError):
-            return drf_view(request, *args, **kwargs)
+            return direct.drf_view(request, *args, **kwargs)
         request.api_key_name = None  # what ApiKeyWhenRequired leaves with keys off
         try:
-            return rendered(answer(parsed, request), 200, {})
+            return direct.rendered(answer(parsed, request))
         except Exception as exc:  # what DRF's handle_exception gives the exception handler
-            return as_error(exc, request)
+            return direct.error(exc, request)
 
-    return wraps(drf_view)(view)
+    return direct.wrap(view)
+
+
+def direct_json_get(view_class, answer: Callable[..., Any]) -> Callable:
+    """view_class.as_view(), except that a request of direct_get_allowed is answered with
+    `answer(**kwargs)` (the route's arguments) here; anything else goes through DRF (HEAD,
+    OPTIONS, other methods, query strings, other Accepts, keys on, a throttle rate). An
+    exception of `answer` is answered by the API's exception handler, as DRF would answer it."""
+    direct = _Direct(view_class)
+
+    def view(request, *args, **kwargs):
+        if not direct_get_allowed(request):
+            return direct.drf_view(request, *args, **kwargs)
+        request.api_key_name = None  # what ApiKeyWhenRequired leaves with keys off
+        try:
+            return direct.rendered(answer(**kwargs))
+        except Exception as exc:  # what DRF's handle_exception gives the exception handler
+            return direct.error(exc, request)
+
+    return direct.wrap(view)

@@ -33,8 +33,8 @@ urlpatterns = [
     *_both("register", views.RegisterView.as_view(), "register"),
     *_both("check-eligibility", views.CheckEligibilityView.direct_view(), "check-eligibility"),
     *_both("create-loan", views.CreateLoanView.as_view(), "create-loan"),
-    *_both("view-loan/<id:loan_id>", views.ViewLoanView.as_view(), "view-loan"),
-    *_both("view-loans/<id:customer_id>", views.ViewLoansView.as_view(), "view-loans"),
+    *_both("view-loan/<id:loan_id>", views.ViewLoanView.direct_view(), "view-loan"),
+    *_both("view-loans/<id:customer_id>", views.ViewLoansView.direct_view(), "view-loans"),
     *_both(
         "make-payment/<id:customer_id>/<id:loan_id>",
         views.MakePaymentView.as_view(),
@@ -49,6 +49,6 @@ urlpatterns = [
     *_both("health/live", views.LiveView.direct_view(), "health-live"),
     *_both("health/ready", views.ReadyView.direct_view(), "health-ready"),
     *_both("metrics", views.MetricsView.as_view(), "metrics"),
-    *_both("view-decision/<id:decision_id>", views.ViewDecisionView.as_view(), "view-decision"),
-    *_both("credit-score/<id:customer_id>", views.CreditScoreView.as_view(), "credit-score"),
+    *_both("view-decision/<id:decision_id>", views.ViewDecisionView.direct_view(), "view-decision"),
+    *_both("credit-score/<id:customer_id>", views.CreditScoreView.direct_view(), "credit-score"),
 ]

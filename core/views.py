@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import serializers as s
-from core.direct import direct_json_post
+from core.direct import direct_json_get, direct_json_post
 from core.idempotency import idempotent
 from core.permissions import MetricsScraper
 from core.renderers import SplicingJSONRenderer, plainly_accepted, representation
@@ -106,25 +106,42 @@ class CreateLoanView(APIView):
         return Response(representation(s.CreateLoanResponseSerializer)(outcome), status=status)
 
 
-class ViewLoanView(APIView):
+class _ReadView(APIView):
+    """A GET of one resource by the route's ids: answer(**ids) is the body, rendered by DRF
+    (get) or, for a plain request, without it (direct_view: core/direct.py)."""
+
+    @classmethod
+    def direct_view(cls):
+        return direct_json_get(cls, cls.answer)
+
+
+class ViewLoanView(_ReadView):
     @extend_schema(
         operation_id="view_loan",
         parameters=[_id_parameter("loan_id")],
         responses={200: s.LoanDetailSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
     )
     def get(self, request: Request, loan_id: int) -> Response:
-        return Response(representation(s.LoanDetailSerializer)(loans.get_loan(loan_id)))
+        return Response(self.answer(loan_id))
+
+    @staticmethod
+    def answer(loan_id: int) -> dict:
+        return representation(s.LoanDetailSerializer)(loans.get_loan(loan_id))
 
 
-class ViewLoansView(APIView):
+class ViewLoansView(_ReadView):
     @extend_schema(
         operation_id="view_loans",
         parameters=[_id_parameter("customer_id")],
         responses={200: s.LoanListItemSerializer(many=True), **_NOT_FOUND, 503: _ERRORS[503]},
     )
     def get(self, request: Request, customer_id: int) -> Response:
+        return Response(self.answer(customer_id))
+
+    @staticmethod
+    def answer(customer_id: int) -> list:
         rows = loans.active_loans_of(customer_id)
-        return Response(representation(s.LoanListItemSerializer, many=True)(rows))
+        return representation(s.LoanListItemSerializer, many=True)(rows)
 
 
 class MakePaymentView(APIView):
@@ -165,28 +182,32 @@ class ViewStatementView(APIView):
         return Response(representation(s.StatementSerializer)(statement))
 
 
-class ViewDecisionView(APIView):
+class ViewDecisionView(_ReadView):
     @extend_schema(
         operation_id="view_decision",
         parameters=[_id_parameter("decision_id")],
         responses={200: s.StoredDecisionSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
     )
     def get(self, request: Request, decision_id: int) -> Response:
-        return Response(
-            representation(s.StoredDecisionSerializer)(decisions.get_decision(decision_id))
-        )
+        return Response(self.answer(decision_id))
+
+    @staticmethod
+    def answer(decision_id: int) -> dict:
+        return representation(s.StoredDecisionSerializer)(decisions.get_decision(decision_id))
 
 
-class CreditScoreView(APIView):
+class CreditScoreView(_ReadView):
     @extend_schema(
         operation_id="credit_score",
         parameters=[_id_parameter("customer_id")],
         responses={200: s.CreditScoreSerializer, **_NOT_FOUND, 503: _ERRORS[503]},
     )
     def get(self, request: Request, customer_id: int) -> Response:
-        return Response(
-            representation(s.CreditScoreSerializer)(eligibility.explain_score(customer_id))
-        )
+        return Response(self.answer(customer_id))
+
+    @staticmethod
+    def answer(customer_id: int) -> dict:
+        return representation(s.CreditScoreSerializer)(eligibility.explain_score(customer_id))
 
 
 class _Probe(APIView):

@@ -2,8 +2,9 @@
 check per request (a broken connection answers 503 and the next request reconnects), /health's
 probe reused for HEALTH_CACHE_SECONDS, serializers bound once, request bodies read by the
 fields without a serializer per request, the hot statements compiled once and prepared once per
-connection, content negotiation's shortcut, check-eligibility's plain request answered without
-DRF's machinery as DRF answers it, the benchmark's floors never routed."""
+connection, content negotiation's shortcut, plain requests answered without DRF's machinery
+(check-eligibility and the reads by id) as DRF answers them, the benchmark's floors never
+routed."""
 
 import datetime as dt
 import json
@@ -427,6 +428,72 @@ def test_only_a_plain_valid_json_post_skips_drf(api, settings, monkeypatch):
     settings.API_THROTTLE_RATE = "1000/minute"
     assert api.post("/check-eligibility", body, format="json").status_code == 200
     assert len(through_drf) == 5
+
+
+def _reads_of(api, customer, loan) -> list[str]:
+    """The four reads by id, each found and not found (a decision recorded to read first)."""
+    body = {"customer_id": customer.pk, "loan_amount": 1000, "interest_rate": 14, "tenure": 12}
+    decision_id = api.post("/check-eligibility", body, format="json").json()["decision_id"]
+    found = [f"/view-loan/{loan.pk}", f"/view-loans/{customer.pk}",
+             f"/credit-score/{customer.pk}", f"/view-decision/{decision_id}"]  # fmt: skip
+    missing = [f"/view-loan/{loan.pk + 1000}", f"/view-loans/{customer.pk + 1000}",
+               f"/credit-score/{customer.pk + 1000}", f"/view-decision/{decision_id + 1000}"]  # fmt: skip
+    return found + missing + [f"/view-loan/{loan.pk}/"]
+
+
+@pytest.mark.django_db
+def test_reads_answered_directly_are_what_drf_answers(api, pin_today, monkeypatch):
+    pin_today(dt.date(2020, 6, 15))
+    customer, loan = customer_with_a_loan()
+    statuses = []
+    for path in _reads_of(api, customer, loan):
+        direct = api.get(path)
+        through_drf = api.get(path + "?via=drf")  # a query string goes through DRF
+        assert direct.status_code == through_drf.status_code, path
+        assert direct.content == through_drf.content, path
+        for header in ("Content-Type", "Allow", "Cache-Control", "Retry-After", "Vary"):
+            assert direct.get(header) == through_drf.get(header), (path, header)
+        assert direct["X-Request-ID"]
+        statuses.append(direct.status_code)
+    assert statuses == [200] * 4 + [404] * 4 + [200]
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(loans, "get_loan", unreachable)
+    path = f"/view-loan/{loan.pk}"
+    direct, through_drf = api.get(path), api.get(path + "?via=drf")
+    assert direct.status_code == through_drf.status_code == 503
+    assert direct.content == through_drf.content
+    assert direct["Retry-After"] == through_drf["Retry-After"] == "5"
+
+
+@pytest.mark.django_db
+def test_only_a_plain_get_by_id_skips_drf(api, settings, monkeypatch):
+    customer, loan = customer_with_a_loan()
+    paths = [f"/view-loan/{loan.pk}", f"/view-loans/{customer.pk}", f"/credit-score/{customer.pk}"]
+    through_drf = []
+    original = APIView.dispatch
+    monkeypatch.setattr(
+        APIView, "dispatch", lambda *a, **k: through_drf.append(1) or original(*a, **k)
+    )
+    assert [api.get(path).status_code for path in paths] == [200, 200, 200]
+    assert through_drf == []
+    path = paths[0]
+    others = [
+        api.get(path, HTTP_ACCEPT="text/html"),
+        api.get(path + "?format=json"),
+        api.head(path),
+        api.options(path),
+        api.post(path, {}, format="json"),
+    ]
+    assert [r.status_code for r in others] == [406, 200, 200, 200, 405]
+    settings.API_THROTTLE_RATE = "1000/minute"
+    assert api.get(path).status_code == 200
+    settings.API_THROTTLE_RATE = ""
+    settings.API_KEY_REQUIRED = True
+    assert api.get(path).status_code == 403
+    assert len(through_drf) == 7
 
 
 @pytest.mark.django_db
