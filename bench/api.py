@@ -164,7 +164,8 @@ def run(args: argparse.Namespace, db: str) -> dict:
         for round_ in range(args.repeat):
             shift = round_ % len(endpoints)
             for n, endpoint in enumerate(endpoints[shift:] + endpoints[:shift]):
-                cell = measure(server, endpoint, makers[endpoint], args, 1000 * round_ + n)
+                seed = args.seed + 1000 * round_ + n
+                cell = measure(server, endpoint, makers[endpoint], args, seed)
                 cells[endpoint].append(cell)
                 print(f"  round {round_ + 1} {endpoint:24} {cell['rps']:7.0f} req/s  p50 "
                       f"{cell['p50_ms']:6.2f}  p99 {cell['p99_ms']:6.2f} ms  CPU "
@@ -224,6 +225,9 @@ def orchestrate(args: argparse.Namespace) -> int:
     machine = common.print_machine()
     owned = args.db is None
     db = args.db or common.bench_db_name("api")
+    if args.seed is None:  # a reused database already holds the phones and keys of seed 0
+        args.seed = 0 if owned else random.SystemRandom().randrange(1 << 30)
+    print(f"  request seed  {args.seed}")
     if not db.startswith(common.DB_PREFIX):
         raise SystemExit(f"--db must name a benchmark database ({common.DB_PREFIX}*)")
     try:
@@ -246,6 +250,9 @@ def main() -> int:
     parser = common.arguments(__doc__)
     parser.add_argument("--db", help="an already loaded benchmark database to reuse")
     parser.add_argument("--keep-db", action="store_true", help="keep the database it loads")
+    parser.add_argument("--seed", type=int, help="of the requests' bodies and keys (default: 0 on "
+                        "a fresh database, random on a reused one, so register and keyed "
+                        "create-loan send phones and keys it has not seen)")  # fmt: skip
     parser.add_argument("--seconds", type=float, default=6.0, help="measured window per cell")
     parser.add_argument("--warmup", type=float, default=1.0, help="unrecorded warm-up per cell")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per cell, at most")

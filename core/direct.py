@@ -28,7 +28,7 @@ from core.permissions import ApiKeyWhenRequired
 from core.renderers import plainly_accepted
 from core.throttling import ClientRateThrottle
 
-# The view's policies the direct path stands in for: any other and direct_json_post refuses.
+# The view's policies a direct path stands in for: with any other, _Direct refuses the view.
 _POLICIES = {
     "permission_classes": [ApiKeyWhenRequired],
     "throttle_classes": [ClientRateThrottle],
