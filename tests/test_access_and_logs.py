@@ -111,6 +111,21 @@ def test_one_structured_line_per_request_without_personal_data(api, caplog):
     assert "9876543210" not in everything and "Asha" not in everything
 
 
+def test_a_path_no_route_takes_is_masked_in_every_field_and_route_ids_stay(api, caplog):
+    """Any path can be sent, a phone number in it included: where no route takes it, the
+    line's path field is masked as its message is. A route's ids (a loan id of ten digits, as
+    the service hands out) stay readable in the path field, for finding a request's lines."""
+    with caplog.at_level(logging.INFO, logger="core.request"):
+        assert api.get("/customers/9876543210/loans").status_code == 404
+        assert api.get("/view-loan/1000000004").status_code == 404
+    unknown, route = (
+        json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "core.request"
+    )
+    assert "9876543210" not in json.dumps(unknown)
+    assert unknown["path"] == "/customers/[redacted]/loans"
+    assert route["path"] == "/view-loan/1000000004"
+
+
 def test_formatter_masks_phone_numbers_and_keeps_tracebacks():
     try:
         raise ValueError("duplicate key (phone_number)=(9876543210)")
