@@ -27,7 +27,7 @@ from core.models import (
     PHONE_PATTERN,
     DecisionKind,
 )
-from core.renderers import RawJSON
+from core.renderers import RawJSON, representation
 from core.services.customers import MAX_MONTHLY_INCOME, NewCustomer
 from core.services.decisions import stored_offer
 from core.services.eligibility import RULE_CODES, LoanRequest
@@ -453,7 +453,7 @@ class StoredDecisionSerializer(serializers.Serializer):
     @extend_schema_field(OfferSerializer(allow_null=True))
     def get_offer(self, row) -> dict | None:
         offer = stored_offer(row)
-        return None if offer is None else OfferSerializer(offer).data
+        return None if offer is None else representation(OfferSerializer)(offer)
 
 
 class ScoreComponentsSerializer(serializers.Serializer):

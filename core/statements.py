@@ -1,8 +1,9 @@
 """One statement on the default connection, its row (fetch_one) or rows (fetch_all) back,
 prepared once per connection: for the statements a hot request path sends on every request
-(check-eligibility's scoring read and decision insert, view-loan's and view-loans' reads).
-Their texts are fixed: each distinct text is prepared and kept for the life of every session
-that ran it, so these functions are not for SQL built per call.
+(check-eligibility's scoring read and decision insert, the reads by id of view-loan,
+view-loans, credit-score and view-decision). Their texts are fixed: each distinct text is
+prepared and kept for the life of every session that ran it, so these functions are not for
+SQL built per call.
 
 Two costs are cut (bench/RESULTS.md, section 2):
 

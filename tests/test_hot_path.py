@@ -29,11 +29,12 @@ from rest_framework.views import APIView
 from core import serializers as s
 from core.dbfunctions import LoanRepaymentsLeft
 from core.exceptions import json_not_found
-from core.models import CustomerCreditScore, Loan
+from core.models import CustomerCreditScore, Loan, LoanDecision
 from core.renderers import representation
 from core.services import credit_score, decisions, health, loans
 from core.services.compiled import ANY_ID, compile_query
 from core.services.eligibility import LoanRequest
+from core.services.errors import DecisionNotFound
 from core.statements import fetch_all, fetch_one, prepared
 from tests.conftest import make_customer, make_loan
 
@@ -190,12 +191,15 @@ def test_fetch_all_returns_every_row_of_a_statement_prepared_once():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_view_loan_and_view_loans_send_prepared_statements(api):
+def test_the_reads_by_id_send_prepared_statements(api):
     customer, loan = customer_with_a_loan()
+    body = {"customer_id": customer.pk, "loan_amount": 1000, "interest_rate": 14, "tenure": 12}
+    decision_id = api.post("/check-eligibility", body, format="json").json()["decision_id"]
     close_old_connections()
     assert api.get(f"/view-loan/{loan.pk}").status_code == 200
     assert api.get(f"/view-loans/{customer.pk}").status_code == 200
-    for query in loans.compiled_queries().values():
+    assert api.get(f"/view-decision/{decision_id}").status_code == 200
+    for query in [*loans.compiled_queries().values(), decisions.decision_query()]:
         assert _prepared_in_session(query.sql) == 1
 
 
@@ -532,6 +536,25 @@ def test_the_compiled_loan_queries_read_what_the_orm_reads(pin_today):
     assert active.repayments_left == expected.left
     Loan.objects.filter(pk=loan.pk).update(is_active=False)
     assert loans.active_loans_of(customer.pk) == []
+
+
+@pytest.mark.django_db
+def test_the_compiled_decision_query_reads_what_the_orm_reads(pin_today):
+    pin_today(dt.date(2020, 6, 15))
+    customer, _ = customer_with_a_loan()
+    outcomes = [
+        decisions.check_eligibility(LoanRequest(customer.pk, Decimal(amount), Decimal("8"), 6))
+        for amount in ("1000", "900000")  # an approval; a decline with a counter-offer
+    ]
+    fields = [f.attname for f in LoanDecision._meta.concrete_fields]
+    for outcome in outcomes:
+        found = decisions.get_decision(outcome.decision_id)
+        orm = LoanDecision.objects.get(pk=outcome.decision_id)
+        assert [getattr(found, f) for f in fields] == [getattr(orm, f) for f in fields]
+        assert isinstance(found.reasons, list)
+    assert decisions.get_decision(outcomes[1].decision_id).offer_loan_amount is not None
+    with pytest.raises(DecisionNotFound):
+        decisions.get_decision(outcomes[1].decision_id + 1000)
 
 
 def test_a_query_is_compiled_only_with_the_id_once():

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cache
 
 import pgtrigger
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models.functions import Now
 
 from core import metrics
 from core.models import DecisionKind, LoanDecision
 from core.services import credit_score
+from core.services.compiled import ANY_ID, CompiledQuery, compile_query
 from core.services.credit_score import CreditReport
 from core.services.eligibility import (
     POLICY_VERSION,
@@ -207,11 +209,28 @@ def stored_offer(row: LoanDecision) -> CounterOffer | None:
     return CounterOffer(row.offer_interest_rate, largest, shortest)
 
 
+_DECISION_FIELDS = LoanDecision._meta.concrete_fields
+
+
+@cache
+def decision_query() -> CompiledQuery:
+    """get_decision's query as the ORM writes it (the row's columns in _DECISION_FIELDS order),
+    compiled once per process (compiled.py)."""
+    return compile_query(LoanDecision.objects.filter(pk=ANY_ID).order_by("pk")[:1].query)
+
+
 def get_decision(decision_id: int) -> LoanDecision:
-    row = LoanDecision.objects.filter(pk=decision_id).first()
+    """The decision as stored (one query). Each column goes through its field's from_db_value,
+    as the ORM would (reasons: jsonb text to a list)."""
+    query = decision_query()
+    row = fetch_one(query.sql, query.bind(decision_id))
     if row is None:
         raise DecisionNotFound(decision_id)
-    return row
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(_DECISION_FIELDS, row, strict=True)
+    ]
+    return LoanDecision.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _DECISION_FIELDS], values)
 
 
 # --- retention ---------------------------------------------------------------------------------
