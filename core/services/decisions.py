@@ -209,7 +209,13 @@ def stored_offer(row: LoanDecision) -> CounterOffer | None:
     return CounterOffer(row.offer_interest_rate, largest, shortest)
 
 
-_DECISION_FIELDS = LoanDecision._meta.concrete_fields
+_DECISION_FIELDS = [f.attname for f in LoanDecision._meta.concrete_fields]
+# The columns the ORM converts as it reads them (reasons: jsonb text to a list), by position.
+_DECISION_CONVERTERS = [
+    (i, f.from_db_value)
+    for i, f in enumerate(LoanDecision._meta.concrete_fields)
+    if hasattr(f, "from_db_value")
+]
 
 
 @cache
@@ -220,17 +226,15 @@ def decision_query() -> CompiledQuery:
 
 
 def get_decision(decision_id: int) -> LoanDecision:
-    """The decision as stored (one query). Each column goes through its field's from_db_value,
-    as the ORM would (reasons: jsonb text to a list)."""
+    """The decision as stored (one query), its columns converted as the ORM converts them."""
     query = decision_query()
     row = fetch_one(query.sql, query.bind(decision_id))
     if row is None:
         raise DecisionNotFound(decision_id)
-    values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(_DECISION_FIELDS, row, strict=True)
-    ]
-    return LoanDecision.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _DECISION_FIELDS], values)
+    values = list(row)
+    for position, convert in _DECISION_CONVERTERS:
+        values[position] = convert(values[position], None, connection)
+    return LoanDecision.from_db(DEFAULT_DB_ALIAS, _DECISION_FIELDS, values)
 
 
 # --- retention ---------------------------------------------------------------------------------
