@@ -11,7 +11,6 @@ from functools import cache, cached_property
 
 from core.models import CustomerCreditScore
 from core.services.compiled import ANY_ID, CompiledQuery, compile_query
-from core.statements import fetch_one
 
 
 @dataclass(frozen=True)
@@ -96,8 +95,7 @@ def report_query() -> CompiledQuery:
 
 def get_credit_report(customer_id: int) -> CreditReport | None:
     """The customer's report, or None when the customer does not exist (one query)."""
-    query = report_query()
-    row = fetch_one(query.sql, query.bind(customer_id))
+    row = report_query().fetch_one(customer_id)
     if row is None:
         return None
     # The row's columns are in _REPORT_COLUMNS order: the score, over_limit, the components,

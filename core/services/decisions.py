@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import cache
 
 import pgtrigger
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import connection, transaction
 from django.db.models.functions import Now
 
 from core import metrics
 from core.models import DecisionKind, LoanDecision
 from core.services import credit_score
-from core.services.compiled import ANY_ID, CompiledQuery, compile_query
+from core.services.compiled import ANY_ID, CompiledQuery, compile_query, from_row
 from core.services.credit_score import CreditReport
 from core.services.eligibility import (
     POLICY_VERSION,
@@ -209,32 +209,19 @@ def stored_offer(row: LoanDecision) -> CounterOffer | None:
     return CounterOffer(row.offer_interest_rate, largest, shortest)
 
 
-_DECISION_FIELDS = [f.attname for f in LoanDecision._meta.concrete_fields]
-# The columns the ORM converts as it reads them (reasons: jsonb text to a list), by position.
-_DECISION_CONVERTERS = [
-    (i, f.from_db_value)
-    for i, f in enumerate(LoanDecision._meta.concrete_fields)
-    if hasattr(f, "from_db_value")
-]
-
-
 @cache
 def decision_query() -> CompiledQuery:
-    """get_decision's query as the ORM writes it (the row's columns in _DECISION_FIELDS order),
-    compiled once per process (compiled.py)."""
+    """get_decision's query as the ORM writes it (the row's columns in field order), compiled
+    once per process (compiled.py)."""
     return compile_query(LoanDecision.objects.filter(pk=ANY_ID).order_by("pk")[:1].query)
 
 
 def get_decision(decision_id: int) -> LoanDecision:
     """The decision as stored (one query), its columns converted as the ORM converts them."""
-    query = decision_query()
-    row = fetch_one(query.sql, query.bind(decision_id))
+    row = decision_query().fetch_one(decision_id)
     if row is None:
         raise DecisionNotFound(decision_id)
-    values = list(row)
-    for position, convert in _DECISION_CONVERTERS:
-        values[position] = convert(values[position], None, connection)
-    return LoanDecision.from_db(DEFAULT_DB_ALIAS, _DECISION_FIELDS, values)
+    return from_row(LoanDecision, row)
 
 
 # --- retention ---------------------------------------------------------------------------------

@@ -9,12 +9,11 @@ from django.db import connection, transaction
 from core.dbfunctions import CreditToday, LoanEndDate, LoanIsActive, LoanRepaymentsLeft
 from core.models import Customer, DecisionKind, Loan
 from core.services import decisions
-from core.services.compiled import ANY_ID, CompiledQuery, compile_query
+from core.services.compiled import ANY_ID, CompiledQuery, compile_query, from_row, width
 from core.services.decisions import DecisionOutcome
 from core.services.eligibility import LoanRequest
 from core.services.errors import CustomerNotFound, LoanNotFound
 from core.sqlfiles import read_sql
-from core.statements import fetch_all, fetch_one
 
 
 def lock_customer(customer_id: int) -> None:
@@ -66,10 +65,6 @@ def create_loan(
         )
 
 
-_LOAN_FIELDS = [f.attname for f in Loan._meta.concrete_fields]
-_CUSTOMER_FIELDS = [f.attname for f in Customer._meta.concrete_fields]
-
-
 @cache
 def compiled_queries() -> dict[str, CompiledQuery]:
     """get_loan's and active_loans_of's queries, compiled once per process (compiled.py)."""
@@ -88,13 +83,12 @@ def compiled_queries() -> dict[str, CompiledQuery]:
 
 def get_loan(loan_id: int) -> Loan:
     """The loan with its customer (one query)."""
-    query = compiled_queries()["loan"]
-    row = fetch_one(query.sql, query.bind(loan_id))
+    row = compiled_queries()["loan"].fetch_one(loan_id)
     if row is None:
         raise LoanNotFound(loan_id)
-    split = len(_LOAN_FIELDS)
-    loan = Loan.from_db("default", _LOAN_FIELDS, row[:split])
-    loan.customer = Customer.from_db("default", _CUSTOMER_FIELDS, row[split:])
+    split = width(Loan)
+    loan = from_row(Loan, row[:split])
+    loan.customer = from_row(Customer, row[split:])
     return loan
 
 
@@ -102,12 +96,11 @@ def active_loans_of(customer_id: int) -> list[Loan]:
     """The customer's active loans in loan_id order, each with repayments_left (installments
     not yet settled: sql/loan_ledger_v1.sql loan_repayments_left)."""
     queries = compiled_queries()
-    exists, active = queries["customer_exists"], queries["active_loans"]
-    if fetch_one(exists.sql, exists.bind(customer_id)) is None:
+    if queries["customer_exists"].fetch_one(customer_id) is None:
         raise CustomerNotFound(customer_id)
     loans = []
-    for row in fetch_all(active.sql, active.bind(customer_id)):
-        loan = Loan.from_db("default", _LOAN_FIELDS, row[:-1])
+    for row in queries["active_loans"].fetch_all(customer_id):
+        loan = from_row(Loan, row[:-1])
         loan.repayments_left = row[-1]
         loans.append(loan)
     return loans
