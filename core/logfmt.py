@@ -37,11 +37,14 @@ class JsonFormatter(logging.Formatter):
         return cached[1]
 
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        # (a record marked premasked was masked by its caller where it must be: the request
+        # line, whose route ids stay whole, core/middleware.py)
         line = {
             "ts": self._timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
-            "msg": redact(record.getMessage()),
+            "msg": message if getattr(record, "premasked", False) else redact(message),
         }
         for field in _FIELDS:
             if hasattr(record, field):

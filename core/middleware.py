@@ -26,7 +26,7 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 class RequestLogMiddleware:
     """Logs method, path, status, duration and request id; never bodies or query strings. A
     path no route takes is masked as the log's messages are (core/logfmt.py); a route's path
-    is kept whole, its ids readable."""
+    is kept whole, its ids readable, in the message as in the path field."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -52,6 +52,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "request_id": request_id,
+                "premasked": True,
             },
         )
         return response

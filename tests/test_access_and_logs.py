@@ -114,7 +114,7 @@ def test_one_structured_line_per_request_without_personal_data(api, caplog):
 def test_a_path_no_route_takes_is_masked_in_every_field_and_route_ids_stay(api, caplog):
     """Any path can be sent, a phone number in it included: where no route takes it, the
     line's path field is masked as its message is. A route's ids (a loan id of ten digits, as
-    the service hands out) stay readable in the path field, for finding a request's lines."""
+    the service hands out) stay readable in both, for finding a request's lines."""
     with caplog.at_level(logging.INFO, logger="core.request"):
         assert api.get("/customers/9876543210/loans").status_code == 404
         assert api.get("/view-loan/1000000004").status_code == 404
@@ -123,7 +123,9 @@ def test_a_path_no_route_takes_is_masked_in_every_field_and_route_ids_stay(api, 
     )
     assert "9876543210" not in json.dumps(unknown)
     assert unknown["path"] == "/customers/[redacted]/loans"
+    assert unknown["msg"] == "GET /customers/[redacted]/loans 404"
     assert route["path"] == "/view-loan/1000000004"
+    assert route["msg"] == "GET /view-loan/1000000004 404"
 
 
 def test_formatter_masks_phone_numbers_and_keeps_tracebacks():
