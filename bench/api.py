@@ -7,8 +7,8 @@
 
 Needs PostgreSQL and Redis as bench/ingest.py does. The generated sample files are loaded
 through core.services.ingestion.pipeline, then VACUUM (ANALYZE)d once. gunicorn's sync workers
-serve bench.floor:application(): the service at the shipped log level (INFO: every request
-writes its JSON line), plus the hand-written floors that production never routes.
+(--server shipped: the web role's own) serve bench/floor.py's application: the service at the
+shipped log level (INFO: a JSON line per request), plus the floors production never routes.
 
 Every endpoint is measured once per interleaved round (the order rotated each round), after an
 unrecorded warm-up, at closed-loop clients (bench/loadgen.py, on the same cores): requests/s,
@@ -147,10 +147,13 @@ def run(args: argparse.Namespace, db: str) -> dict:
     ids = sample_ids(db)
     endpoints = [e for e in ENDPOINTS if e in args.endpoints]
     cells: dict[str, list[dict]] = {e: [] for e in endpoints}
+    # sync: the issue's footing (a connection per request, one request per worker at a time);
+    # shipped: config/gunicorn.conf.py (asyncio worker, WEB_THREADS threads, keep-alive).
+    app = (["bench.floor:application()", "--worker-class", "sync"] if args.server == "sync"
+           else ["--config", "config/gunicorn.conf.py", "bench.floor:shipped()"])  # fmt: skip
     server = common.Gunicorn(db, args=[
-        "bench.floor:application()", "--workers", str(args.workers), "--worker-class", "sync",
-        "--log-level", "warning", "--worker-tmp-dir", "/dev/shm", "--no-control-socket",
-        "--timeout", "30",
+        *app, "--workers", str(args.workers), "--log-level", "warning", "--worker-tmp-dir",
+        "/dev/shm", "--no-control-socket", "--timeout", "30",
     ], log="api-gunicorn.log", DJANGO_LOG_LEVEL=args.log_level)  # fmt: skip
     try:
         server.wait_ready()
@@ -182,8 +185,8 @@ def ratios(cells: dict, endpoint: str, floor: str) -> list[float]:
 
 def report(args, cells: dict, machine: dict) -> dict:
     med = statistics.median
-    print(f"\nmedians of {args.repeat} round(s); {args.workers} sync workers, {args.clients} "
-          f"clients; CPU = gunicorn workers' CPU per request")  # fmt: skip
+    print(f"\nmedians of {args.repeat} round(s); {args.workers} {args.server} workers, "
+          f"{args.clients} clients; CPU = gunicorn workers' CPU per request")  # fmt: skip
     print(f"{'endpoint':24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7} "
           f"{'vs live':>8} {'vs own floor':>12}  errors  statuses (last round)")  # fmt: skip
     for endpoint, runs in cells.items():
@@ -220,7 +223,7 @@ def report(args, cells: dict, machine: dict) -> dict:
 
 def orchestrate(args: argparse.Namespace) -> int:
     print(f"API benchmark: {args.customers:,} customers / {args.loans:,} loans; {args.workers} "
-          f"sync workers; {args.clients} clients; windows of {args.seconds:g} s or "
+          f"{args.server} workers; {args.clients} clients; windows of {args.seconds:g} s or "
           f"{args.max_requests:,} requests; {args.repeat} round(s)\nmachine:")  # fmt: skip
     machine = common.print_machine()
     owned = args.db is None
@@ -257,7 +260,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=1.0, help="unrecorded warm-up per cell")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per cell, at most")
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--server", choices=("sync", "shipped"), default="sync",
+                        help="sync workers, or the web role as shipped")  # fmt: skip
     parser.add_argument("--log-level", default="INFO", help="DJANGO_LOG_LEVEL (shipped: INFO)")
     parser.add_argument("--endpoints", type=lambda s: s.split(","), default=list(ENDPOINTS))
     return common.main(parser, {"load": phase_load}, orchestrate)

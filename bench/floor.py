@@ -2,9 +2,9 @@
 serializers) that send the same SQL as the service's endpoints on one cursor and answer with
 json.dumps, in the service's process, settings and middleware.
 
-Only the benchmark's server routes them (gunicorn bench.floor:application, whose URLconf is
-this module: the floors, then the service's own routes); config.urls never does
-(tests/test_hot_path.py).
+Only the benchmark's server routes them (gunicorn bench.floor:application() or :shipped(),
+whose URLconf is this module: the floors, then the service's own routes); config.urls never
+does (tests/test_hot_path.py).
 """
 
 from __future__ import annotations
@@ -99,3 +99,13 @@ def application():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     settings.ROOT_URLCONF = __name__
     return get_wsgi_application()
+
+
+def shipped():
+    """The same, served as the web role is shipped (config/serving.py: whole requests handed
+    to a fixed pool of threads), for gunicorn --config config/gunicorn.conf.py."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    settings.ROOT_URLCONF = __name__
+    from config.serving import application as served
+
+    return served
