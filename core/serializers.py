@@ -221,6 +221,9 @@ def _bound_fields(serializer_class: type[RequestSerializer]):
 
 
 class RegisterRequestSerializer(RequestSerializer):
+    """A new customer: name, age, monthly income and a phone number no customer has yet. The
+    approved limit is 36 × the monthly income, rounded to the nearest lakh."""
+
     first_name = NameField()
     last_name = NameField()
     age = StrictIntegerField(min_value=MIN_AGE, max_value=MAX_AGE)
@@ -234,6 +237,9 @@ class RegisterRequestSerializer(RequestSerializer):
 
 
 class LoanRequestSerializer(RequestSerializer):
+    """A loan asked for by a registered customer: the amount in rupees, the annual interest
+    rate in percent and the number of monthly installments."""
+
     customer_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
     loan_amount = money_field(min_value=Decimal("0.01"))
     interest_rate = rate_field()
@@ -245,6 +251,8 @@ class LoanRequestSerializer(RequestSerializer):
 
 
 class MakePaymentRequestSerializer(RequestSerializer):
+    """A payment towards the loan: the amount in rupees and, optionally, the day it was paid."""
+
     amount = money_field(min_value=Decimal("0.01"))
     paid_on = serializers.DateField(
         required=False,
