@@ -51,6 +51,9 @@ def _caller(request: Request) -> dict:
 
 
 class RegisterView(APIView):
+    """Registers a customer. The approved limit is 36 × the monthly income, rounded to the
+    nearest lakh (100,000). A phone number already registered is answered 409."""
+
     @extend_schema(
         operation_id="register",
         request=s.RegisterRequestSerializer,
@@ -68,6 +71,10 @@ class RegisterView(APIView):
 
 
 class CheckEligibilityView(APIView):
+    """Decides on a loan without making it: the credit score, the rate it allows
+    (corrected_interest_rate), the monthly installment and, on a decline, the reasons and a
+    counter-offer. Each answered check is kept in the decision log (decision_id)."""
+
     @extend_schema(
         operation_id="check_eligibility",
         request=s.LoanRequestSerializer,
@@ -88,6 +95,10 @@ class CheckEligibilityView(APIView):
 
 
 class CreateLoanView(APIView):
+    """Decides on a loan as check-eligibility does and, when approved, makes it: 201 with its
+    loan_id. A decline is 200 with loan_id null, its reasons and a counter-offer. Each decision
+    is kept in the decision log (decision_id)."""
+
     @extend_schema(
         operation_id="create_loan",
         request=s.LoanRequestSerializer,
@@ -107,8 +118,9 @@ class CreateLoanView(APIView):
 
 
 class _ReadView(APIView):
-    """A GET of one resource by the route's ids: answer(**ids) is the body, rendered by DRF
-    (get) or, for a plain request, without it (direct_view: core/direct.py)."""
+    # A GET of one resource by the route's ids: answer(**ids) is the body, rendered by DRF
+    # (get) or, for a plain request, without it (direct_view: core/direct.py). (A comment, not
+    # a docstring: drf-spectacular would describe every subclass's operation by it.)
 
     @classmethod
     def direct_view(cls):
@@ -116,6 +128,8 @@ class _ReadView(APIView):
 
 
 class ViewLoanView(_ReadView):
+    """One loan, with its customer."""
+
     @extend_schema(
         operation_id="view_loan",
         parameters=[_id_parameter("loan_id")],
@@ -130,6 +144,9 @@ class ViewLoanView(_ReadView):
 
 
 class ViewLoansView(_ReadView):
+    """The customer's active loans in loan_id order, each with its repayments left; an empty
+    list when there are none."""
+
     @extend_schema(
         operation_id="view_loans",
         parameters=[_id_parameter("customer_id")],
@@ -145,6 +162,11 @@ class ViewLoansView(_ReadView):
 
 
 class MakePaymentView(APIView):
+    """Records a payment of the loan's next unpaid installment: interest first, the rest
+    lowers the balance. An amount below the installment's interest or above the payoff amount
+    is refused (400, the answer names the payoff amount); a closed loan (paid off, or closed
+    at its end date) takes no payment (409)."""
+
     @extend_schema(
         operation_id="make_payment",
         parameters=[_id_parameter("customer_id"), _id_parameter("loan_id")],
@@ -170,6 +192,9 @@ class MakePaymentView(APIView):
 
 
 class ViewStatementView(APIView):
+    """The loan's statement: what was paid, what is owed, the payoff amount and every
+    installment of its schedule with its status."""
+
     renderer_classes = [SplicingJSONRenderer]
 
     @extend_schema(
@@ -183,6 +208,8 @@ class ViewStatementView(APIView):
 
 
 class ViewDecisionView(_ReadView):
+    """One decision of the decision log, as it was stored."""
+
     @extend_schema(
         operation_id="view_decision",
         parameters=[_id_parameter("decision_id")],
@@ -197,6 +224,9 @@ class ViewDecisionView(_ReadView):
 
 
 class CreditScoreView(_ReadView):
+    """The customer's credit score explained: the points of each component, the facts they
+    come from, and the slab that sets the lowest rate allowed."""
+
     @extend_schema(
         operation_id="credit_score",
         parameters=[_id_parameter("customer_id")],
@@ -211,8 +241,9 @@ class CreditScoreView(_ReadView):
 
 
 class _Probe(APIView):
-    """A probe: no key, never throttled, and a plain GET answered without the REST framework's
-    request machinery (direct_view), in the bytes and headers its JSONRenderer would give."""
+    # A probe: no key, never throttled, and a plain GET answered without the REST framework's
+    # request machinery (direct_view), in the bytes and headers its JSONRenderer would give.
+    # (A comment: a docstring would describe every probe's operation in the schema.)
 
     permission_classes = [AllowAny]
     throttle_classes = []
@@ -251,6 +282,10 @@ class _Probe(APIView):
 
 
 class HealthView(_Probe):
+    """Whether the database and the broker answer: 200 when both do, 503 (degraded) when one
+    does not. Each web process probes them at most once a second (HEALTH_CACHE_SECONDS), so
+    the answer may be that old. No API key needed."""
+
     @extend_schema(
         operation_id="health",
         responses={200: s.HealthSerializer, 503: s.HealthSerializer},

@@ -2,7 +2,6 @@
 is valid but ambiguous, names with nothing visible in them, bodies over the limit, and loans
 too small to be repaid in cents."""
 
-import inspect
 import json
 from decimal import Decimal, localcontext
 
@@ -10,7 +9,6 @@ import pytest
 from django.db import connection
 
 from core.models import Customer, Loan
-from core.serializers import RequestSerializer
 from tests.conftest import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -198,18 +196,6 @@ def test_names_in_other_scripts_are_accepted(api):
         api, "/register", {**REGISTER, "first_name": "क्षत्रिय", "last_name": "O'Brien-Ł"}
     )
     assert response.status_code == 201, response.content
-
-
-def test_each_request_body_is_described_for_clients_not_by_its_base_class(api):
-    """drf-spectacular describes a component by its serializer's docstring, inherited when the
-    class has none: the request bodies must not show RequestSerializer's notes on parsing."""
-    schemas = api.get("/schema?format=json").json()["components"]["schemas"]
-    internal = inspect.getdoc(RequestSerializer)
-    bodies = ("RegisterRequestRequest", "LoanRequestRequest", "MakePaymentRequestRequest")
-    for name in bodies:
-        description = schemas[name].get("description", "")
-        assert description and description != internal, name
-        assert "parse()" not in description and "DRF" not in description, name
 
 
 def test_the_schema_says_how_names_are_checked(api):
