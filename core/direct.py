@@ -65,6 +65,15 @@ def direct_get_allowed(request) -> bool:
     )
 
 
+def allow_header(view_class) -> str:
+    """The Allow header DRF sends for view_class: its methods, HEAD wherever GET is (as Django's
+    View.setup() adds it to every request's view)."""
+    view = view_class()
+    if hasattr(view, "get") and not hasattr(view, "head"):
+        view.head = view.get
+    return ", ".join(view.allowed_methods)
+
+
 class _Direct:
     """What the direct paths of one view share: the view through DRF, and the rendering of an
     answer or an exception into what DRF would send."""
@@ -73,10 +82,7 @@ class _Direct:
         if any(getattr(view_class, name) != value for name, value in _POLICIES.items()):
             raise TypeError(f"{view_class.__name__}: a direct path assumes the default policies")
         self.drf_view = view_class.as_view()
-        view = view_class()
-        if hasattr(view, "get") and not hasattr(view, "head"):
-            view.head = view.get  # as Django's View.setup() does for every request
-        self.allow = ", ".join(view.allowed_methods)  # DRF's Allow header
+        self.allow = allow_header(view_class)
 
     def rendered(self, body: Any, status: int = 200, headers=None) -> HttpResponse:
         response = HttpResponse(

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import serializers as s
-from core.direct import direct_json_get, direct_json_post
+from core.direct import allow_header, direct_json_get, direct_json_post
 from core.idempotency import idempotent
 from core.permissions import MetricsScraper
 from core.renderers import SplicingJSONRenderer, plainly_accepted, representation
@@ -261,11 +261,7 @@ class _Probe(APIView):
         """as_view(), except that a GET without a query string that accepts JSON (no Accept,
         */* or application/json) is answered here; anything else goes through DRF (HEAD,
         OPTIONS, 405, 406, ?format=)."""
-        drf_view = cls.as_view()
-        # The Allow header DRF sends: Django's View answers HEAD wherever it answers GET.
-        allow = ", ".join(
-            m.upper() for m in cls.http_method_names if hasattr(cls, m) or m == "head"
-        )
+        drf_view, allow = cls.as_view(), allow_header(cls)
 
         def view(request, *args, **kwargs):
             if request.method == "GET" and plainly_accepted(request.META, "application/json"):
