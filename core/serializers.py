@@ -221,8 +221,8 @@ def _bound_fields(serializer_class: type[RequestSerializer]):
 
 
 class RegisterRequestSerializer(RequestSerializer):
-    """A new customer: name, age, monthly income and a phone number no customer has yet. The
-    approved limit is 36 × the monthly income, rounded to the nearest lakh."""
+    """A new customer: name, age, monthly income and a phone number no customer has yet (the
+    approved limit is worked out from the income: the register operation says how)."""
 
     first_name = NameField()
     last_name = NameField()

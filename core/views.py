@@ -279,8 +279,8 @@ class _Probe(APIView):
 
 class HealthView(_Probe):
     """Whether the database and the broker answer: 200 when both do, 503 (degraded) when one
-    does not. Each web process probes them at most once a second (HEALTH_CACHE_SECONDS), so
-    the answer may be that old. No API key needed."""
+    does not. Each web process reuses its last probe for up to HEALTH_CACHE_SECONDS (a setting
+    of the service), so the answer may be that old. No API key needed."""
 
     @extend_schema(
         operation_id="health",
